@@ -1,0 +1,107 @@
+/**
+ * Opening the data dir: the one place that creates it, locks it against a
+ * second hookgate and opens SQLite with its pragmas.
+ */
+import { Database, SQLiteError } from "bun:sqlite";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { StartupError } from "../startup-error.ts";
+
+export const DATABASE_FILE = "hookgate.db";
+export const LOCK_FILE = "hookgate.lock";
+
+export interface OpenedDatabase {
+  db: Database;
+  path: string;
+  /** Releases the data dir lock and closes the database. */
+  close(): void;
+}
+
+/** Creates the data dir (0700) if needed, locks it, and opens the database. */
+export function openDatabase(dataDir: string): OpenedDatabase {
+  const dir = resolve(dataDir);
+  ensureDataDir(dir);
+  const lock = lockDataDir(dir);
+  const path = join(dir, DATABASE_FILE);
+  let db: Database;
+  try {
+    db = new Database(path, { create: true, strict: true });
+    applyPragmas(db);
+    chmodSync(path, 0o600);
+  } catch (err) {
+    lock.close();
+    if (err instanceof SQLiteError && /SQLITE_(NOTADB|CORRUPT|CANTOPEN|IOERR|PERM|READONLY)/.test(err.code ?? "")) {
+      throw new StartupError(
+        `cannot use the database ${path}: ${err.message} (${err.code}). ` +
+          "hookgate will not replace it; restore it from a backup or move it away to start empty",
+      );
+    }
+    throw err;
+  }
+  return {
+    db,
+    path,
+    close() {
+      db.close();
+      lock.close();
+    },
+  };
+}
+
+function ensureDataDir(dir: string): void {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
+  } else if (!statSync(dir).isDirectory()) {
+    throw new StartupError(`data_dir ${dir} exists and is not a directory`);
+  }
+}
+
+/**
+ * Holds an exclusive SQLite lock on <data_dir>/hookgate.lock for the life of
+ * the process. The OS drops it when the process dies (even by kill -9), so a
+ * crash never leaves a stale lock behind, unlike a PID file.
+ */
+function lockDataDir(dir: string): { close(): void } {
+  const path = join(dir, LOCK_FILE);
+  const lock = new Database(path, { create: true });
+  try {
+    // In EXCLUSIVE locking mode the first write takes the file lock and
+    // keeps it until the connection closes.
+    lock.run("PRAGMA busy_timeout = 0");
+    lock.run("PRAGMA locking_mode = EXCLUSIVE");
+    lock.run("CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL)");
+    lock.run("DELETE FROM holder");
+    lock.run("INSERT INTO holder (pid) VALUES (?)", [process.pid]);
+  } catch (err) {
+    lock.close();
+    if (err instanceof SQLiteError && err.code?.startsWith("SQLITE_BUSY")) {
+      throw new StartupError(`another hookgate is already running on data_dir ${dir} (it holds ${path}); stop it first`);
+    }
+    throw err;
+  }
+  // A collected Database closes itself and would drop the lock: keep it reachable.
+  heldLocks.add(lock);
+  return {
+    close() {
+      heldLocks.delete(lock);
+      lock.close();
+    },
+  };
+}
+
+const heldLocks = new Set<Database>();
+
+/**
+ * Order matters. busy_timeout first, so the statements after it wait out a
+ * brief lock instead of failing. WAL so readers never block the writer.
+ * synchronous=FULL so a committed transaction survives power loss, which is
+ * what a 202 promises. foreign_keys because SQLite leaves them off.
+ */
+function applyPragmas(db: Database): void {
+  db.run("PRAGMA busy_timeout = 5000");
+  const mode = db.query("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
+  if (mode.journal_mode !== "wal") throw new StartupError(`cannot switch ${db.filename} to WAL mode (got ${mode.journal_mode})`);
+  db.run("PRAGMA synchronous = FULL");
+  db.run("PRAGMA foreign_keys = ON");
+}

@@ -1,0 +1,20 @@
+/** "host:port" listen addresses: "127.0.0.1:8720", "[::1]:8720", "localhost:0". */
+
+export interface ListenAddress {
+  hostname: string;
+  port: number;
+}
+
+/** Splits a listen address; null when it is not host:port with a port 0–65535. */
+export function parseListen(text: string): ListenAddress | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port > 65_535) return null;
+  return { hostname: m[1] ?? m[2]!, port };
+}
+
+/** True when parseListen accepts it. */
+export function isListenAddress(text: string): boolean {
+  return parseListen(text) !== null;
+}

@@ -1,0 +1,46 @@
+/**
+ * The HTTP application. The global middleware is listed here, in the order
+ * it runs; each resource is a sub-app mounted below it. One onError renders
+ * every failure in the API's error shape.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { HttpDeps, HttpEnv } from "./deps.ts";
+import { ApiError, notFound } from "./errors.ts";
+import { accessLog } from "./middleware/access-log.ts";
+import { adminAuth } from "./middleware/admin-auth.ts";
+import { bodyLimit } from "./middleware/body-limit.ts";
+import { requestId } from "./middleware/request-id.ts";
+import { endpointRoutes } from "./routes/endpoints.ts";
+import { eventTypeRoutes } from "./routes/event-types.ts";
+import { healthRoutes } from "./routes/health.ts";
+
+/** Builds the Hono app; tests call `app.request()` on it directly. */
+export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+  const log = deps.log.child({ component: "http" });
+
+  // Global middleware, in order.
+  app.use(requestId(deps.ids, log)); // 1. request id + child logger
+  app.use(accessLog(deps.clock)); //    2. one line per request, after the answer
+  app.use(bodyLimit(deps.config.server.max_body)); // 3. 413 before any body is read
+  app.use("/v1/*", adminAuth(deps.adminToken)); //  4. bearer token for the API
+
+  app.route("/", healthRoutes(deps));
+  app.route("/v1/endpoints", endpointRoutes(deps));
+  app.route("/v1/event-types", eventTypeRoutes(deps));
+
+  app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof HTTPException && err.status < 500) {
+      const wrapped = new ApiError(err.status, err.status === 400 ? "invalid_json" : "validation_failed", err.message || "bad request");
+      return c.json(wrapped.toJSON(), wrapped.status);
+    }
+    (c.get("log") ?? log).error({ err, method: c.req.method, path: c.req.path }, "internal error");
+    return c.json(new ApiError(500, "internal_error", "internal error; see the server log for this request id").toJSON(), 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,31 @@
+/** What the HTTP layer is given by app.ts; handlers reach nothing else. */
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config/schema.ts";
+import type { IdGenerator } from "../domain/ids.ts";
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/types.ts";
+
+/** A named condition /readyz requires; throws (or rejects) when not met. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface HttpDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  randomBytes: (n: number) => Uint8Array;
+  log: Logger;
+  adminToken: string;
+  readiness: ReadinessCheck[];
+}
+
+/** Hono's per-request variables. */
+export interface HttpEnv {
+  Variables: {
+    requestId: string;
+    log: Logger;
+  };
+}

@@ -1,0 +1,111 @@
+/** /v1/endpoints: webhook subscriptions and their secrets. */
+import { Hono } from "hono";
+import { z } from "zod";
+import { generateSecret } from "../../domain/secret.ts";
+import type { HttpDeps, HttpEnv } from "../deps.ts";
+import { notFound } from "../errors.ts";
+import { fetchSize, page, pageQuery } from "../pagination.ts";
+import { endpointSchemas, tenantSchema } from "../schemas/endpoint.ts";
+import { jsonBody, parseWith, queryParams, readOptionalJson } from "../validate.ts";
+import { endpointView, secretsView } from "../views.ts";
+
+/** How long a rotated-out secret keeps signing beside the new one. */
+export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
+/** How many rotated-out secrets are kept at most. */
+export const MAX_PREVIOUS_SECRETS = 10;
+
+export function endpointRoutes(deps: HttpDeps) {
+  const { store, clock, ids, randomBytes } = deps;
+  const schemas = endpointSchemas(deps.config);
+  const listQuery = z.strictObject({ ...pageQuery("ep"), tenant: tenantSchema.optional() });
+  const app = new Hono<HttpEnv>();
+
+  const load = async (id: string) => (await store.endpoints.get(id)) ?? Promise.reject(notFound(`endpoint ${id}`));
+
+  app.post("/", async (c) => {
+    const input = await jsonBody(c, schemas.create);
+    const secret = input.secret ?? generateSecret(randomBytes);
+    const endpoint = await store.endpoints.create(
+      {
+        id: ids("ep"),
+        tenant: input.tenant,
+        url: input.url,
+        description: input.description,
+        eventTypes: input.event_types,
+        headers: input.headers,
+        metadata: input.metadata,
+        secret,
+      },
+      clock.now(),
+    );
+    c.get("log").info({ endpoint_id: endpoint.id, tenant: endpoint.tenant }, "endpoint created");
+    return c.json(endpointView(endpoint, secret), 201);
+  });
+
+  app.get("/", async (c) => {
+    const q = queryParams(c, listQuery);
+    const rows = await store.endpoints.list({ limit: fetchSize(q.limit), before: q.cursor, tenant: q.tenant });
+    return c.json(page(rows, q.limit, (e) => endpointView(e)));
+  });
+
+  app.get("/:id", async (c) => c.json(endpointView(await load(c.req.param("id")))));
+
+  app.patch("/:id", async (c) => {
+    const id = c.req.param("id");
+    await load(id);
+    const input = await jsonBody(c, schemas.patch);
+    const updated = await store.endpoints.update(
+      id,
+      {
+        ...(input.url !== undefined && { url: input.url }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.event_types !== undefined && { eventTypes: input.event_types }),
+        ...(input.headers !== undefined && { headers: input.headers }),
+        ...(input.metadata !== undefined && { metadata: input.metadata }),
+      },
+      clock.now(),
+    );
+    if (!updated) throw notFound(`endpoint ${id}`);
+    return c.json(endpointView(updated));
+  });
+
+  app.delete("/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!(await store.endpoints.remove(id, clock.now()))) throw notFound(`endpoint ${id}`);
+    c.get("log").info({ endpoint_id: id }, "endpoint deleted");
+    return c.body(null, 204);
+  });
+
+  app.post("/:id/disable", async (c) => {
+    const id = c.req.param("id");
+    const e = await store.endpoints.setState(id, { enabled: false, reason: "manual" }, clock.now());
+    if (!e) throw notFound(`endpoint ${id}`);
+    return c.json(endpointView(e));
+  });
+
+  app.post("/:id/enable", async (c) => {
+    const id = c.req.param("id");
+    const e = await store.endpoints.setState(id, { enabled: true }, clock.now());
+    if (!e) throw notFound(`endpoint ${id}`);
+    return c.json(endpointView(e));
+  });
+
+  app.get("/:id/secret", async (c) => {
+    const id = c.req.param("id");
+    await load(id);
+    return c.json(secretsView(await store.endpoints.activeSecrets(id, clock.now())));
+  });
+
+  app.post("/:id/rotate-secret", async (c) => {
+    const id = c.req.param("id");
+    await load(id);
+    const input = parseWith(schemas.rotate, (await readOptionalJson(c)) ?? {});
+    const secret = input.secret ?? generateSecret(randomBytes);
+    const secrets = await store.endpoints.rotateSecret(id, secret, clock.now(), ROTATION_OVERLAP_MS, MAX_PREVIOUS_SECRETS);
+    if (!secrets) throw notFound(`endpoint ${id}`);
+    c.get("log").info({ endpoint_id: id }, "endpoint secret rotated");
+    return c.json(secretsView(secrets));
+  });
+
+  return app;
+}

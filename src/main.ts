@@ -1,0 +1,143 @@
+#!/usr/bin/env bun
+/**
+ * The hookgate command line: serve, check-config, version, healthcheck.
+ * Operator mistakes (bad config, locked or corrupt data dir) end with a
+ * plain message and a distinct exit code, never a stack trace.
+ */
+import { startApp } from "./app.ts";
+import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from "./config/load.ts";
+import { renderConfig } from "./config/render.ts";
+import { parseListen } from "./domain/listen.ts";
+import { createLogger } from "./log.ts";
+import { installShutdown } from "./shutdown.ts";
+import { StartupError } from "./startup-error.ts";
+import { notifyReady } from "./systemd/notify.ts";
+import { VERSION } from "./version.ts";
+
+const USAGE = `hookgate ${VERSION}: a self-hosted webhook gateway
+
+usage:
+  hookgate serve [--config FILE]         run the daemon
+  hookgate check-config [--config FILE]  validate and print the effective config (secrets masked)
+  hookgate healthcheck [--config FILE]   exit 0 when the local daemon answers /readyz
+  hookgate version                       print the version
+
+Without --config, ./hookgate.toml is read when present, else the built-in
+defaults apply. Any key can be set as HOOKGATE_<SECTION>_<KEY>.`;
+
+const EXIT_USAGE = 64;
+
+interface Args {
+  command: string;
+  config: string | undefined;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  let command: string | undefined;
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--config" || arg === "-c") {
+      config = argv[++i];
+      if (config === undefined) return "--config needs a file name";
+    } else if (arg.startsWith("--config=")) {
+      config = arg.slice("--config=".length);
+    } else if (arg === "--help" || arg === "-h") {
+      command = "help";
+    } else if (arg === "--version") {
+      command = "version";
+    } else if (!arg.startsWith("-") && command === undefined) {
+      command = arg;
+    } else {
+      return `unexpected argument: ${arg}`;
+    }
+  }
+  return { command: command ?? "help", config };
+}
+
+function loadOrExit(path: string | undefined): LoadedConfig {
+  try {
+    return loadConfig({ path });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hookgate: invalid configuration:\n${err.problems.map((p) => `  ${p}`).join("\n")}\n`);
+      process.exit(CONFIG_EXIT_CODE);
+    }
+    throw err;
+  }
+}
+
+async function serve(configPath: string | undefined): Promise<void> {
+  // Everything hookgate creates (database, WAL, generated secrets) is private to its user.
+  process.umask(0o077);
+  const { config, file } = loadOrExit(configPath);
+  const log = createLogger(config.log.level);
+  log.info({ version: VERSION, config: file ?? "built-in defaults" }, "starting");
+  let app;
+  try {
+    app = await startApp(config, { log });
+  } catch (err) {
+    if (err instanceof StartupError) {
+      log.fatal({ reason: err.message }, "cannot start");
+      log.flush();
+      process.stderr.write(`hookgate: cannot start: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  installShutdown(app, log, config.server.shutdown_timeout);
+  try {
+    notifyReady(`listening on ${app.url}`);
+  } catch (err) {
+    log.warn({ err }, "could not notify systemd of readiness");
+  }
+}
+
+function checkConfig(configPath: string | undefined): void {
+  const { config, file } = loadOrExit(configPath);
+  process.stdout.write(`# effective configuration (${file ?? "built-in defaults"}, with environment overrides)\n`);
+  process.stdout.write(renderConfig(config));
+  process.stdout.write("\n");
+}
+
+async function healthcheck(configPath: string | undefined): Promise<number> {
+  const { config } = loadOrExit(configPath);
+  const listen = parseListen(config.server.listen)!;
+  // A wildcard listen address is reached through loopback.
+  const host = listen.hostname === "0.0.0.0" ? "127.0.0.1" : listen.hostname === "::" ? "[::1]" : listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname;
+  try {
+    const res = await fetch(`http://${host}:${listen.port}/readyz`, { signal: AbortSignal.timeout(3000) });
+    if (res.ok) return 0;
+    process.stderr.write(`hookgate: not ready: HTTP ${res.status} ${await res.text()}\n`);
+  } catch (err) {
+    process.stderr.write(`hookgate: no answer from http://${host}:${listen.port}/readyz: ${(err as Error).message}\n`);
+  }
+  return 1;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  if (typeof args === "string") {
+    process.stderr.write(`hookgate: ${args}\n\n${USAGE}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  switch (args.command) {
+    case "serve":
+      return serve(args.config);
+    case "check-config":
+      return checkConfig(args.config);
+    case "healthcheck":
+      process.exit(await healthcheck(args.config));
+    case "version":
+      process.stdout.write(`hookgate ${VERSION}\n`);
+      return;
+    case "help":
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      process.stderr.write(`hookgate: unknown command "${args.command}"\n\n${USAGE}\n`);
+      process.exit(EXIT_USAGE);
+  }
+}
+
+await main(process.argv.slice(2));

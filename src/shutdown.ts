@@ -1,0 +1,41 @@
+/**
+ * Signal handling. The first SIGTERM or SIGINT stops in order: HTTP first
+ * (no new work), then (as they arrive) jobs and the delivery drain, then the
+ * database is closed, and the process exits 0. A second signal exits at once.
+ */
+import type { RunningApp } from "./app.ts";
+import type { Logger } from "./log.ts";
+import { notifyStopping } from "./systemd/notify.ts";
+
+/** Installs the handlers; `exit` is injectable for tests. */
+export function installShutdown(app: RunningApp, log: Logger, deadlineMs: number, exit: (code: number) => void = process.exit): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting now");
+      exit(signal === "SIGINT" ? 130 : 143);
+      return;
+    }
+    stopping = true;
+    log.info({ signal, deadline_ms: deadlineMs }, "shutting down");
+    try {
+      notifyStopping();
+    } catch (err) {
+      log.warn({ err }, "could not notify systemd of stopping");
+    }
+    app.stop(deadlineMs).then(
+      () => {
+        log.info("stopped");
+        log.flush();
+        exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, "error while stopping");
+        log.flush();
+        exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

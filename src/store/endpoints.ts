@@ -1,0 +1,119 @@
+/** SQL for the endpoints table. Synchronous; sqlite-store.ts wraps it. */
+import type { Database, Statement } from "bun:sqlite";
+import type { DisabledReason, Endpoint, EndpointPatch, NewEndpoint } from "./types.ts";
+
+interface EndpointRow {
+  id: string;
+  tenant: string;
+  url: string;
+  description: string;
+  event_types: string;
+  headers: string;
+  metadata: string;
+  state: "enabled" | "disabled";
+  disabled_reason: DisabledReason | null;
+  failing_since: number | null;
+  last_success_at: number | null;
+  consecutive_failures: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromRow(row: EndpointRow): Endpoint {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    url: row.url,
+    description: row.description,
+    eventTypes: JSON.parse(row.event_types) as string[],
+    headers: JSON.parse(row.headers) as Record<string, string>,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    state: row.state,
+    disabledReason: row.disabled_reason,
+    failingSince: row.failing_since,
+    lastSuccessAt: row.last_success_at,
+    consecutiveFailures: row.consecutive_failures,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const MAX_ID = "\uffff";
+
+/** Prepared statements over the endpoints table. */
+export class EndpointTable {
+  private readonly insertStmt: Statement;
+  private readonly getStmt: Statement<EndpointRow, [string]>;
+  private readonly listAllStmt: Statement<EndpointRow, [string, number]>;
+  private readonly listTenantStmt: Statement<EndpointRow, [string, string, number]>;
+  private readonly updateStmt: Statement;
+  private readonly enableStmt: Statement;
+  private readonly disableStmt: Statement;
+  private readonly deleteStmt: Statement;
+
+  constructor(db: Database) {
+    this.insertStmt = db.prepare(`INSERT INTO endpoints
+      (id, tenant, url, description, event_types, headers, metadata, state, created_at, updated_at)
+      VALUES ($id, $tenant, $url, $description, $event_types, $headers, $metadata, 'enabled', $now, $now)`);
+    this.getStmt = db.prepare("SELECT * FROM endpoints WHERE id = ?");
+    this.listAllStmt = db.prepare("SELECT * FROM endpoints WHERE id < ? ORDER BY id DESC LIMIT ?");
+    this.listTenantStmt = db.prepare("SELECT * FROM endpoints WHERE tenant = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    this.updateStmt = db.prepare(`UPDATE endpoints SET url = $url, description = $description,
+      event_types = $event_types, headers = $headers, metadata = $metadata, updated_at = $now WHERE id = $id`);
+    this.enableStmt = db.prepare(`UPDATE endpoints SET state = 'enabled', disabled_reason = NULL,
+      consecutive_failures = 0, failing_since = NULL, updated_at = $now WHERE id = $id`);
+    this.disableStmt = db.prepare(`UPDATE endpoints SET state = 'disabled', disabled_reason = $reason,
+      updated_at = $now WHERE id = $id`);
+    this.deleteStmt = db.prepare("DELETE FROM endpoints WHERE id = ?");
+  }
+
+  insert(e: NewEndpoint, now: number): void {
+    this.insertStmt.run({
+      id: e.id,
+      tenant: e.tenant,
+      url: e.url,
+      description: e.description,
+      event_types: JSON.stringify(e.eventTypes),
+      headers: JSON.stringify(e.headers),
+      metadata: JSON.stringify(e.metadata),
+      now,
+    });
+  }
+
+  get(id: string): Endpoint | null {
+    const row = this.getStmt.get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  list(limit: number, before: string | undefined, tenant: string | undefined): Endpoint[] {
+    const rows =
+      tenant === undefined
+        ? this.listAllStmt.all(before ?? MAX_ID, limit)
+        : this.listTenantStmt.all(tenant, before ?? MAX_ID, limit);
+    return rows.map(fromRow);
+  }
+
+  update(current: Endpoint, patch: EndpointPatch, now: number): void {
+    this.updateStmt.run({
+      id: current.id,
+      url: patch.url ?? current.url,
+      description: patch.description ?? current.description,
+      event_types: JSON.stringify(patch.eventTypes ?? current.eventTypes),
+      headers: JSON.stringify(patch.headers ?? current.headers),
+      metadata: JSON.stringify(patch.metadata ?? current.metadata),
+      now,
+    });
+  }
+
+  enable(id: string, now: number): void {
+    this.enableStmt.run({ id, now });
+  }
+
+  disable(id: string, reason: DisabledReason, now: number): void {
+    this.disableStmt.run({ id, reason, now });
+  }
+
+  delete(id: string): boolean {
+    return this.deleteStmt.run(id).changes > 0;
+  }
+}
