@@ -6,7 +6,7 @@ export class DeliveryTable {
   private readonly failPendingStmt: Statement;
 
   constructor(db: Database) {
-    this.failPendingStmt = db.prepare(`UPDATE deliveries SET status = 'failed', last_error = $reason,
+    this.failPendingStmt = db.query(`UPDATE deliveries SET status = 'failed', last_error = $reason,
       next_attempt_at = NULL, lease_until = NULL, updated_at = $now
       WHERE endpoint_id = $endpoint_id AND status = 'pending'`);
   }

@@ -16,12 +16,12 @@ export class EndpointSecretTable {
   private readonly pruneStmt: Statement;
 
   constructor(db: Database) {
-    this.insertStmt = db.prepare("INSERT INTO endpoint_secrets (endpoint_id, secret, created_at) VALUES (?, ?, ?)");
-    this.activeStmt = db.prepare(`SELECT secret, created_at, expires_at FROM endpoint_secrets
+    this.insertStmt = db.query("INSERT INTO endpoint_secrets (endpoint_id, secret, created_at) VALUES (?, ?, ?)");
+    this.activeStmt = db.query(`SELECT secret, created_at, expires_at FROM endpoint_secrets
       WHERE endpoint_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY seq DESC`);
-    this.retireStmt = db.prepare("UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NULL");
+    this.retireStmt = db.query("UPDATE endpoint_secrets SET expires_at = ? WHERE endpoint_id = ? AND expires_at IS NULL");
     // Drops expired secrets and all but the newest `keep` rotated-out ones.
-    this.pruneStmt = db.prepare(`DELETE FROM endpoint_secrets WHERE endpoint_id = $id AND expires_at IS NOT NULL
+    this.pruneStmt = db.query(`DELETE FROM endpoint_secrets WHERE endpoint_id = $id AND expires_at IS NOT NULL
       AND (expires_at <= $now OR seq NOT IN (SELECT seq FROM endpoint_secrets
         WHERE endpoint_id = $id AND expires_at IS NOT NULL ORDER BY seq DESC LIMIT $keep))`);
   }

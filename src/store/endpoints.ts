@@ -40,7 +40,7 @@ function fromRow(row: EndpointRow): Endpoint {
 
 const MAX_ID = "\uffff";
 
-/** Prepared statements over the endpoints table. */
+/** Statements over the endpoints table (db.query: compiled once, finalized when the database closes). */
 export class EndpointTable {
   private readonly insertStmt: Statement;
   private readonly getStmt: Statement<EndpointRow, [string]>;
@@ -52,19 +52,19 @@ export class EndpointTable {
   private readonly deleteStmt: Statement;
 
   constructor(db: Database) {
-    this.insertStmt = db.prepare(`INSERT INTO endpoints
+    this.insertStmt = db.query(`INSERT INTO endpoints
       (id, tenant, url, description, event_types, headers, metadata, state, created_at, updated_at)
       VALUES ($id, $tenant, $url, $description, $event_types, $headers, $metadata, 'enabled', $now, $now)`);
-    this.getStmt = db.prepare("SELECT * FROM endpoints WHERE id = ?");
-    this.listAllStmt = db.prepare("SELECT * FROM endpoints WHERE id < ? ORDER BY id DESC LIMIT ?");
-    this.listTenantStmt = db.prepare("SELECT * FROM endpoints WHERE tenant = ? AND id < ? ORDER BY id DESC LIMIT ?");
-    this.updateStmt = db.prepare(`UPDATE endpoints SET url = $url, description = $description,
+    this.getStmt = db.query("SELECT * FROM endpoints WHERE id = ?");
+    this.listAllStmt = db.query("SELECT * FROM endpoints WHERE id < ? ORDER BY id DESC LIMIT ?");
+    this.listTenantStmt = db.query("SELECT * FROM endpoints WHERE tenant = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    this.updateStmt = db.query(`UPDATE endpoints SET url = $url, description = $description,
       event_types = $event_types, headers = $headers, metadata = $metadata, updated_at = $now WHERE id = $id`);
-    this.enableStmt = db.prepare(`UPDATE endpoints SET state = 'enabled', disabled_reason = NULL,
+    this.enableStmt = db.query(`UPDATE endpoints SET state = 'enabled', disabled_reason = NULL,
       consecutive_failures = 0, failing_since = NULL, updated_at = $now WHERE id = $id`);
-    this.disableStmt = db.prepare(`UPDATE endpoints SET state = 'disabled', disabled_reason = $reason,
+    this.disableStmt = db.query(`UPDATE endpoints SET state = 'disabled', disabled_reason = $reason,
       updated_at = $now WHERE id = $id`);
-    this.deleteStmt = db.prepare("DELETE FROM endpoints WHERE id = ?");
+    this.deleteStmt = db.query("DELETE FROM endpoints WHERE id = ?");
   }
 
   insert(e: NewEndpoint, now: number): void {

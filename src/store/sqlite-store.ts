@@ -13,8 +13,8 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   const endpoints = new EndpointTable(db);
   const secrets = new EndpointSecretTable(db);
   const deliveries = new DeliveryTable(db);
-  const probe = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'probe', 0)");
-  const unprobe = db.prepare("DELETE FROM schema_migrations WHERE version = -1");
+  const probe = db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'probe', 0)");
+  const unprobe = db.query("DELETE FROM schema_migrations WHERE version = -1");
 
   const endpointStore: EndpointStore = {
     async create(input, now) {
