@@ -15,6 +15,7 @@ import { createIdGenerator } from "./domain/ids.ts";
 import { resolveAdminToken, resolveCallbacksSecret } from "./generated-secrets.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./log.ts";
+import { StartupError } from "./startup-error.ts";
 import { createSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/types.ts";
 
@@ -62,15 +63,17 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     });
 
     const listen = parseListen(config.server.listen)!;
-    const server: Server<undefined> = Bun.serve({
-      hostname: listen.hostname,
-      port: listen.port,
-      fetch: http.fetch,
-      // A backstop only: the body-limit middleware answers 413 in the API's
-      // error shape first; this cap bounds memory if a route ever skipped it.
-      maxRequestBodySize: config.server.max_body * 4,
-      development: false,
-    });
+    const server: Server<undefined> = listenOrExplain(config.server.listen, () =>
+      Bun.serve({
+        hostname: listen.hostname,
+        port: listen.port,
+        fetch: http.fetch,
+        // A backstop only: the body-limit middleware answers 413 in the API's
+        // error shape first; this cap bounds memory if a route ever skipped it.
+        maxRequestBodySize: config.server.max_body * 4,
+        development: false,
+      }),
+    );
     const url = `http://${listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname}:${server.port}`;
     log.info({ url, data_dir: dataDir }, "listening");
 
@@ -89,6 +92,23 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     };
   } catch (err) {
     opened.close();
+    throw err;
+  }
+}
+
+/**
+ * A port already taken, a privileged port or an address this host does not
+ * have is the operator's to fix: say so in one line (StartupError) instead
+ * of a stack trace. Bun.serve reports those as errors with an errno code.
+ */
+function listenOrExplain(address: string, serve: () => Server<undefined>): Server<undefined> {
+  try {
+    return serve();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("E")) {
+      throw new StartupError(`cannot listen on ${address}: ${(err as Error).message} (${code})`);
+    }
     throw err;
   }
 }

@@ -55,13 +55,18 @@ function parseArgs(argv: string[]): Args | string {
   return { command: command ?? "help", config };
 }
 
-function loadOrExit(path: string | undefined): LoadedConfig {
+/**
+ * `serve` exits 78 on a bad config, so systemd does not restart into the same
+ * error (RestartPreventExitStatus=78); check-config exits 1 as the contract
+ * says, and so does healthcheck, since Docker's HEALTHCHECK knows only 0 and 1.
+ */
+function loadOrExit(path: string | undefined, exitCode: number): LoadedConfig {
   try {
     return loadConfig({ path });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`hookgate: invalid configuration:\n${err.problems.map((p) => `  ${p}`).join("\n")}\n`);
-      process.exit(CONFIG_EXIT_CODE);
+      process.exit(exitCode);
     }
     throw err;
   }
@@ -70,7 +75,7 @@ function loadOrExit(path: string | undefined): LoadedConfig {
 async function serve(configPath: string | undefined): Promise<void> {
   // Everything hookgate creates (database, WAL, generated secrets) is private to its user.
   process.umask(0o077);
-  const { config, file } = loadOrExit(configPath);
+  const { config, file } = loadOrExit(configPath, CONFIG_EXIT_CODE);
   const log = createLogger(config.log.level);
   log.info({ version: VERSION, config: file ?? "built-in defaults" }, "starting");
   let app;
@@ -79,9 +84,9 @@ async function serve(configPath: string | undefined): Promise<void> {
   } catch (err) {
     if (err instanceof StartupError) {
       log.fatal({ reason: err.message }, "cannot start");
-      log.flush();
       process.stderr.write(`hookgate: cannot start: ${err.message}\n`);
-      process.exit(1);
+      log.flush(() => process.exit(1));
+      return;
     }
     throw err;
   }
@@ -94,14 +99,14 @@ async function serve(configPath: string | undefined): Promise<void> {
 }
 
 function checkConfig(configPath: string | undefined): void {
-  const { config, file } = loadOrExit(configPath);
+  const { config, file } = loadOrExit(configPath, 1);
   process.stdout.write(`# effective configuration (${file ?? "built-in defaults"}, with environment overrides)\n`);
   process.stdout.write(renderConfig(config));
   process.stdout.write("\n");
 }
 
 async function healthcheck(configPath: string | undefined): Promise<number> {
-  const { config } = loadOrExit(configPath);
+  const { config } = loadOrExit(configPath, 1);
   const listen = parseListen(config.server.listen)!;
   // A wildcard listen address is reached through loopback.
   const host = listen.hostname === "0.0.0.0" ? "127.0.0.1" : listen.hostname === "::" ? "[::1]" : listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname;

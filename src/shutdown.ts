@@ -26,13 +26,11 @@ export function installShutdown(app: RunningApp, log: Logger, deadlineMs: number
     app.stop(deadlineMs).then(
       () => {
         log.info("stopped");
-        log.flush();
-        exit(0);
+        log.flush(() => exit(0));
       },
       (err: unknown) => {
         log.error({ err }, "error while stopping");
-        log.flush();
-        exit(1);
+        log.flush(() => exit(1));
       },
     );
   };

@@ -41,11 +41,18 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const file = chooseFile(options.path, cwd);
   const raw = file ? readToml(file) : {};
+  // Problems from the environment name their variable, not the file.
   const problems: string[] = [];
   const envSources = applyEnv(raw, env, problems);
-  const result = configSchema.safeParse(raw);
-  if (!result.success) problems.push(...result.error.issues.flatMap((i) => describeIssue(i, raw, envSources)));
-  if (problems.length > 0) throw new ConfigError(file ? problems.map((p) => `${file}: ${p}`) : problems);
+  // reportInput: a cross-field issue on a defaulted key can still show its value.
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const fromEnv = envSources.has(issue.path.slice(0, 2).join("."));
+      problems.push(...describeIssue(issue, raw, envSources).map((p) => (file && !fromEnv ? `${file}: ${p}` : p)));
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return { config: result.data!, file };
 }
 
@@ -144,7 +151,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, en
     });
   }
   const where = formatPath(issue.path);
-  const value = valueAt(raw, issue.path);
+  const value = valueAt(raw, issue.path) ?? issue.input;
   const shown = value === undefined ? "" : ` = ${JSON.stringify(value)}`;
   const env = envSources.get(issue.path.slice(0, 2).join("."));
   const from = env && issue.path.length >= 2 ? ` (from ${env})` : "";

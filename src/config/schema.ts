@@ -95,11 +95,11 @@ export const serverSchema = z.strictObject({
     .default(""),
   max_body: size("1MiB", 1024, 64 * 1024 * 1024),
   shutdown_timeout: duration("10s", 0, 10 * 60_000),
-});
+}, { error: "expected a table, such as [server]" });
 
 export const storageSchema = z.strictObject({
   data_dir: z.string({ error: "expected a directory path" }).min(1, { error: "expected a directory path" }).default("./data"),
-});
+}, { error: "expected a table, such as [storage]" });
 
 export const deliverySchema = z.strictObject({
   timeout: duration("15s", 100, 10 * 60_000),
@@ -118,7 +118,7 @@ export const deliverySchema = z.strictObject({
   concurrency: integer(256, 1, 65_536),
   max_in_flight_per_endpoint: integer(16, 1, 65_536),
   response_body_limit: size("4KiB", 0, 1024 * 1024),
-});
+}, { error: "expected a table, such as [delivery]" });
 
 export const signingSchema = z.strictObject({
   header: z
@@ -128,17 +128,17 @@ export const signingSchema = z.strictObject({
       error: `expected a header name other than ${[...RESERVED_HEADERS].join(", ")}`,
     })
     .default("X-Webhook-Signature"),
-});
+}, { error: "expected a table, such as [signing]" });
 
 export const callbacksSchema = z.strictObject({
   secret: z.union([z.literal(""), secretSchema], {
     error: 'expected "whsec_" followed by the base64 of 24 to 64 random bytes, or empty to generate one',
   }).default(""),
-});
+}, { error: "expected a table, such as [callbacks]" });
 
 export const retentionSchema = z.strictObject({
   keep: duration("30d", 60_000, 10 * 365 * DAY),
-});
+}, { error: "expected a table, such as [retention]" });
 
 export const logSchema = z.strictObject({
   level: z
@@ -146,7 +146,7 @@ export const logSchema = z.strictObject({
       error: 'expected one of "trace", "debug", "info", "warn", "error", "fatal", "silent"',
     })
     .default("info"),
-});
+}, { error: "expected a table, such as [log]" });
 
 export const EVENT_TYPE_NAME = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
 
@@ -156,7 +156,7 @@ export const eventTypeSchema = z.strictObject({
   }),
   description: z.string({ error: "expected a string" }).default(""),
   example: z.record(z.string(), z.unknown(), { error: "expected a table (an example data object)" }).default({}),
-});
+}, { error: "expected a table ([[event_types]] entry)" });
 
 /** Sections in file order; env overrides and check-config walk this. */
 export const sectionSchemas = {
@@ -190,7 +190,10 @@ export const configSchema = z
       }
       seen.add(t.name);
     });
-    if (config.delivery.max_in_flight_per_endpoint > config.delivery.concurrency) {
+    // zod runs this even when concurrency failed its own bounds; compare only against a valid
+    // one, so a bad concurrency is reported once, under its own key, not blamed on this one.
+    const concurrencyValid = deliverySchema.shape.concurrency.safeParse(config.delivery.concurrency).success;
+    if (concurrencyValid && config.delivery.max_in_flight_per_endpoint > config.delivery.concurrency) {
       ctx.addIssue({
         code: "custom",
         path: ["delivery", "max_in_flight_per_endpoint"],

@@ -23,12 +23,13 @@ export function openDatabase(dataDir: string): OpenedDatabase {
   ensureDataDir(dir);
   const lock = lockDataDir(dir);
   const path = join(dir, DATABASE_FILE);
-  let db: Database;
+  let db: Database | undefined;
   try {
     db = new Database(path, { create: true, strict: true });
     applyPragmas(db);
     chmodSync(path, 0o600);
   } catch (err) {
+    db?.close();
     lock.close();
     if (err instanceof SQLiteError && /SQLITE_(NOTADB|CORRUPT|CANTOPEN|IOERR|PERM|READONLY)/.test(err.code ?? "")) {
       throw new StartupError(
@@ -38,11 +39,12 @@ export function openDatabase(dataDir: string): OpenedDatabase {
     }
     throw err;
   }
+  const opened = db;
   return {
-    db,
+    db: opened,
     path,
     close() {
-      db.close();
+      opened.close();
       lock.close();
     },
   };
@@ -50,8 +52,16 @@ export function openDatabase(dataDir: string): OpenedDatabase {
 
 function ensureDataDir(dir: string): void {
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
+    } catch (err) {
+      // No permission, a read-only file system, a file where a parent
+      // directory should be: the operator's to fix, so one line, no stack.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (typeof code === "string") throw new StartupError(`cannot create data_dir ${dir}: ${(err as Error).message}`);
+      throw err;
+    }
   } else if (!statSync(dir).isDirectory()) {
     throw new StartupError(`data_dir ${dir} exists and is not a directory`);
   }
@@ -65,6 +75,7 @@ function ensureDataDir(dir: string): void {
 function lockDataDir(dir: string): { close(): void } {
   const path = join(dir, LOCK_FILE);
   const lock = new Database(path, { create: true });
+  chmodSync(path, 0o600);
   try {
     // In EXCLUSIVE locking mode the first write takes the file lock and
     // keeps it until the connection closes.

@@ -121,10 +121,13 @@ function embeddedV4(hi: number, lo: number): number {
 export function blockReasonIPv6(g: number[]): BlockReason | null {
   const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [number, number, number, number, number, number, number, number];
   const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0);
+  const zeroFrom = (start: number, end: number) => g.slice(start, end).every((x) => x === 0);
   if (zeroTo(8)) return "unspecified";
   if (zeroTo(7) && g7 === 1) return "loopback";
   // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible) reach the IPv4 address.
   if (zeroTo(5) && g5 === 0xffff) return blockReasonIPv4(embeddedV4(g6, g7));
+  // ::ffff:0:a.b.c.d (IPv4-translated, SIIT) is translated to the IPv4 address too.
+  if (zeroTo(4) && g4 === 0xffff && g5 === 0) return blockReasonIPv4(embeddedV4(g6, g7));
   if (zeroTo(6)) return blockReasonIPv4(embeddedV4(g6, g7)) ?? "reserved";
   // NAT64 well-known prefix 64:ff9b::/96 translates to the embedded IPv4.
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return blockReasonIPv4(embeddedV4(g6, g7));
@@ -134,7 +137,7 @@ export function blockReasonIPv6(g: number[]): BlockReason | null {
   if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return "reserved"; // discard-only
   if (g0 === 0x2001 && g1 === 0xdb8) return "documentation";
   if (g0 === 0x2001 && g1 < 0x200) return "reserved"; // IETF protocol assignments, Teredo
-  if ((g0 & 0xfe00) === 0xfc00) return g0 === 0xfd00 && g1 === 0xec2 && g7 === 0x254 ? "cloud_metadata" : "unique_local";
+  if ((g0 & 0xfe00) === 0xfc00) return g0 === 0xfd00 && g1 === 0xec2 && zeroFrom(2, 7) && g7 === 0x254 ? "cloud_metadata" : "unique_local";
   if ((g0 & 0xffc0) === 0xfe80) return "link_local";
   if ((g0 & 0xffc0) === 0xfec0) return "reserved"; // deprecated site-local
   if ((g0 & 0xff00) === 0xff00) return "multicast";

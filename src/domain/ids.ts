@@ -23,10 +23,12 @@ export function createIdGenerator(
   return (prefix) => {
     const ms = now();
     if (ms <= lastMs) {
-      incrementInPlace(lastRandom);
+      // When the random part wraps around, borrow the next millisecond so the order holds.
+      if (incrementInPlace(lastRandom)) lastMs += 1;
     } else {
       lastMs = ms;
-      lastRandom = randomBytes(10);
+      // A copy: incrementing must not change the caller's buffer.
+      lastRandom = Uint8Array.from(randomBytes(10));
     }
     return `${prefix}_${encodeTime(lastMs)}${encodeRandom(lastRandom)}`;
   };
@@ -73,12 +75,14 @@ function encodeRandom(bytes: Uint8Array): string {
   return out;
 }
 
-function incrementInPlace(bytes: Uint8Array): void {
+/** Adds one to the big-endian number in `bytes`; true when it wrapped around to zero. */
+function incrementInPlace(bytes: Uint8Array): boolean {
   for (let i = bytes.length - 1; i >= 0; i--) {
     if (bytes[i]! < 255) {
       bytes[i] = bytes[i]! + 1;
-      return;
+      return false;
     }
     bytes[i] = 0;
   }
+  return true;
 }

@@ -1,4 +1,5 @@
 /** "host:port" listen addresses: "127.0.0.1:8720", "[::1]:8720", "localhost:0". */
+import { parseIPv6 } from "./address.ts";
 
 export interface ListenAddress {
   hostname: string;
@@ -11,6 +12,8 @@ export function parseListen(text: string): ListenAddress | null {
   if (!m) return null;
   const port = Number(m[3]);
   if (port > 65_535) return null;
+  // Brackets hold an IPv6 address; "[:]" or "[1.2.3.4]" would only fail later, at bind.
+  if (m[1] !== undefined && parseIPv6(m[1]) === null) return null;
   return { hostname: m[1] ?? m[2]!, port };
 }
 

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { parse as parseToml } from "smol-toml";
+import { loadConfig } from "../../src/config/load.ts";
+import { MASK, renderConfig } from "../../src/config/render.ts";
+import { configSchema, sectionSchemas, type Config } from "../../src/config/schema.ts";
+import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
+
+const TOKEN = "hgat_" + "k".repeat(43);
+const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
+
+let dir: TempDir;
+
+beforeEach(() => {
+  dir = createTempDir("hookgate-render-");
+});
+afterEach(() => dir.cleanup());
+
+/** A configuration with every key away from its default, loaded the way the daemon loads one. */
+function customConfig(): Config {
+  const path = dir.join("custom.toml");
+  writeFileSync(
+    path,
+    `
+[server]
+listen = "[::1]:9000"
+admin_token = "${TOKEN}"
+max_body = "1536"
+shutdown_timeout = "1m30s"
+[storage]
+data_dir = "/srv/hookgate data"
+[delivery]
+timeout = "2500ms"
+retry_schedule = ["0s", "10s", "1h30m", "2d"]
+retry_jitter = 0.25
+auto_disable_after = "0s"
+require_https = false
+allow_private_networks = true
+concurrency = 32
+max_in_flight_per_endpoint = 2
+response_body_limit = "0"
+[signing]
+header = "X-Sakura-Signature"
+[callbacks]
+secret = "${CALLBACKS_SECRET}"
+[retention]
+keep = "90d"
+[log]
+level = "trace"
+[[event_types]]
+name = "message.delivered"
+description = "Delivery confirmed by \\"network\\""
+example = { message_id = "msg_abc123", parts = 2, nested = { ok = true, list = [1, 2] } }
+[[event_types]]
+name = "credit.low"
+`,
+  );
+  return loadConfig({ path, env: {}, cwd: dir.path }).config;
+}
+
+/** Writes rendered text to a file, with the masked secrets put back, and loads it. */
+function reload(text: string): Config {
+  const unmasked = text
+    .replace(`admin_token = "${MASK}"`, `admin_token = "${TOKEN}"`)
+    .replace(`secret = "${MASK}"`, `secret = "${CALLBACKS_SECRET}"`);
+  const path = dir.join("rendered.toml");
+  writeFileSync(path, unmasked);
+  return loadConfig({ path, env: {}, cwd: dir.path }).config;
+}
+
+describe("renderConfig", () => {
+  test("masks a set admin_token and callbacks secret as ********", () => {
+    const text = renderConfig(customConfig());
+    const doc = parseToml(text) as { server: Record<string, unknown>; callbacks: Record<string, unknown> };
+    expect(MASK).toBe("********");
+    expect(doc.server.admin_token).toBe("********");
+    expect(doc.callbacks.secret).toBe("********");
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(CALLBACKS_SECRET);
+  });
+
+  test("leaves empty secrets empty, so it is clear they will be generated", () => {
+    const doc = parseToml(renderConfig(configSchema.parse({}))) as { server: Record<string, unknown>; callbacks: Record<string, unknown> };
+    expect(doc.server.admin_token).toBe("");
+    expect(doc.callbacks.secret).toBe("");
+  });
+
+  test("writes durations and sizes in config syntax", () => {
+    const doc = parseToml(renderConfig(configSchema.parse({}))) as Record<string, Record<string, unknown>>;
+    expect(doc.server).toMatchObject({ max_body: "1MiB", shutdown_timeout: "10s" });
+    expect(doc.delivery).toMatchObject({
+      timeout: "15s",
+      retry_schedule: ["1m", "5m", "30m"],
+      auto_disable_after: "1d",
+      response_body_limit: "4KiB",
+    });
+    expect(doc.retention).toMatchObject({ keep: "30d" });
+  });
+
+  test("writes every section and every key", () => {
+    const doc = parseToml(renderConfig(configSchema.parse({}))) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(doc).sort()).toEqual([...Object.keys(sectionSchemas), "event_types"].sort());
+    for (const [section, schema] of Object.entries(sectionSchemas)) {
+      expect(Object.keys(doc[section]!).sort()).toEqual(Object.keys(schema.shape).sort());
+    }
+  });
+
+  test("gives back the same configuration when its output is loaded again (every key set)", () => {
+    const config = customConfig();
+    expect(reload(renderConfig(config))).toEqual(config);
+  });
+
+  test("gives back the same configuration when its output is loaded again (defaults)", () => {
+    const config = configSchema.parse({});
+    expect(reload(renderConfig(config))).toEqual(config);
+  });
+});
