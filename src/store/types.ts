@@ -24,16 +24,10 @@ export interface Endpoint {
   updatedAt: number;
 }
 
-export interface NewEndpoint {
-  id: string;
-  tenant: string;
-  url: string;
-  description: string;
-  eventTypes: string[];
-  headers: Record<string, string>;
-  metadata: Record<string, unknown>;
+/** What creating an endpoint needs: its fields plus the first secret. */
+export type NewEndpoint = Pick<Endpoint, "id" | "tenant" | "url" | "description" | "eventTypes" | "headers" | "metadata"> & {
   secret: string;
-}
+};
 
 export type EndpointPatch = Partial<Pick<Endpoint, "url" | "description" | "eventTypes" | "headers" | "metadata">>;
 
