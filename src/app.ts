@@ -72,6 +72,11 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         // error shape first; this cap bounds memory if a route ever skipped it.
         maxRequestBodySize: config.server.max_body * 4,
         development: false,
+        // Explicit, because Bun sets SO_REUSEPORT by default when development
+        // is false: a second hookgate (another data dir) on the same port would
+        // bind too, and the kernel would split API traffic between two
+        // gateways with two databases. EADDRINUSE is what the operator needs.
+        reusePort: false,
       }),
     );
     const url = `http://${listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname}:${server.port}`;
