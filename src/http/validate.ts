@@ -14,11 +14,24 @@ export async function readJson(c: Context): Promise<unknown> {
 export async function readOptionalJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    // Only a body that could spell "__proto__" (directly or through a \u
+    // escape) pays for the reviver that refuses it.
+    value = text.includes("__proto__") || text.includes("\\u") ? JSON.parse(text, refuseProtoKey) : JSON.parse(text);
   } catch (err) {
+    if (err === PROTO_KEY) throw validationFailed([{ path: "", message: 'a key named "__proto__" is not allowed' }]);
     throw invalidJson(`request body is not valid JSON: ${(err as Error).message}`);
   }
+  return value;
+}
+
+// A "__proto__" key would be dropped or turned into a prototype by the
+// objects built from the body; refusing it is clearer than losing it.
+const PROTO_KEY = Symbol("proto key");
+function refuseProtoKey(key: string, value: unknown): unknown {
+  if (key === "__proto__") throw PROTO_KEY;
+  return value;
 }
 
 /** Validates `value` with `schema`; every problem becomes a detail of one 422. */

@@ -228,6 +228,18 @@ describe("endpoint validation", () => {
     expect(await api.store.endpoints.list({ limit: 10 })).toEqual([]);
   });
 
+  test.each([
+    ['{"url":"https://example.com/","metadata":{"__proto__":{"polluted":true}}}'],
+    ['{"url":"https://example.com/","headers":{"\\u005f_proto__":"x"}}'],
+  ])("refuses a __proto__ key anywhere in %s instead of dropping it", async (body) => {
+    api = createTestApi();
+    const r = await api.call("POST", "/v1/endpoints", body);
+    expect(r.status).toBe(422);
+    expect(r.json.error.message).toBe('a key named "__proto__" is not allowed');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(await api.store.endpoints.list({ limit: 10 })).toEqual([]);
+  });
+
   test("allows http and private addresses when the config says so", async () => {
     api = createTestApi({ delivery: { require_https: false, allow_private_networks: true } });
     const r = await api.call("POST", "/v1/endpoints", { url: "http://127.0.0.1:9000/hook" });
