@@ -1,0 +1,50 @@
+/**
+ * What an attempt's result means for the delivery (API.md §5): any 2xx
+ * succeeds; a 3xx fails as `redirect` because redirects are not followed (a
+ * signed request must not be replayed to a URL the operator never approved);
+ * every other status fails as `http_status`, and a 410 also disables the
+ * endpoint. Only the end of the road is not retried: a gone endpoint, or one
+ * that was already disabled when the attempt was due.
+ */
+
+/** Every value of an attempt's `error` field, in API.md's order. */
+export const ATTEMPT_ERRORS = [
+  "timeout",
+  "connection_refused",
+  "connection_reset",
+  "dns",
+  "tls",
+  "blocked_address",
+  "redirect",
+  "http_status",
+  "endpoint_disabled",
+] as const;
+
+/** Why an attempt failed, as recorded in the delivery log. */
+export type AttemptError =
+  | "timeout"
+  | "connection_refused"
+  | "connection_reset"
+  | "dns"
+  | "tls"
+  | "blocked_address"
+  | "redirect"
+  | "http_status"
+  | "endpoint_disabled";
+
+/** The meaning of a response status: success, or the error to record and whether the endpoint is gone. */
+export type StatusOutcome = { ok: true } | { ok: false; error: "redirect" | "http_status"; gone: boolean };
+
+/** Classifies a response status: 2xx succeeds, 3xx is a `redirect` failure, anything else `http_status` (410 also `gone`). */
+export function classifyStatus(status: number): StatusOutcome {
+  if (!Number.isInteger(status)) return { ok: false, error: "http_status", gone: false };
+  if (status >= 200 && status <= 299) return { ok: true };
+  if (status >= 300 && status <= 399) return { ok: false, error: "redirect", gone: false };
+  // 1xx should have been consumed by the HTTP client; if one surfaces it is no answer we can accept.
+  return { ok: false, error: "http_status", gone: status === 410 };
+}
+
+/** True when a failed attempt should be retried per the schedule: all failures except a 410 (gone) and a disabled endpoint. */
+export function isRetryable(error: AttemptError, gone: boolean): boolean {
+  return !gone && error !== "endpoint_disabled";
+}

@@ -1,0 +1,113 @@
+import { describe, expect, test } from "bun:test";
+import { ATTEMPT_ERRORS, type AttemptError, classifyStatus, isRetryable, type StatusOutcome } from "../../src/domain/outcome.ts";
+
+/** Every integer from `from` to `to`, inclusive. */
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Compile-time proof that the list and the union name the same errors. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const listMatchesUnion: Same<AttemptError, (typeof ATTEMPT_ERRORS)[number]> = true;
+
+describe("ATTEMPT_ERRORS", () => {
+  test("lists API.md's attempt errors in its order, each once", () => {
+    expect(listMatchesUnion).toBe(true);
+    expect([...ATTEMPT_ERRORS]).toEqual([
+      "timeout",
+      "connection_refused",
+      "connection_reset",
+      "dns",
+      "tls",
+      "blocked_address",
+      "redirect",
+      "http_status",
+      "endpoint_disabled",
+    ]);
+    expect(new Set(ATTEMPT_ERRORS).size).toBe(ATTEMPT_ERRORS.length);
+  });
+});
+
+describe("classifyStatus", () => {
+  test.each(range(200, 299))("%p succeeds", (status) => {
+    expect(classifyStatus(status)).toEqual({ ok: true });
+  });
+
+  test.each(range(300, 399))("%p fails as a redirect, which is not followed", (status) => {
+    expect(classifyStatus(status)).toEqual({ ok: false, error: "redirect", gone: false });
+  });
+
+  test.each([...range(100, 199), ...range(400, 409), ...range(411, 599)])(
+    "%p fails as http_status and leaves the endpoint enabled",
+    (status) => {
+      expect(classifyStatus(status)).toEqual({ ok: false, error: "http_status", gone: false });
+    },
+  );
+
+  test("410 fails as http_status and marks the endpoint gone", () => {
+    expect(classifyStatus(410)).toEqual({ ok: false, error: "http_status", gone: true });
+  });
+
+  const wellKnown: [number, StatusOutcome][] = [
+    [200, { ok: true }],
+    [201, { ok: true }],
+    [202, { ok: true }],
+    [204, { ok: true }],
+    [206, { ok: true }],
+    [299, { ok: true }],
+    [100, { ok: false, error: "http_status", gone: false }],
+    [101, { ok: false, error: "http_status", gone: false }],
+    [103, { ok: false, error: "http_status", gone: false }],
+    [199, { ok: false, error: "http_status", gone: false }],
+    [300, { ok: false, error: "redirect", gone: false }],
+    [301, { ok: false, error: "redirect", gone: false }],
+    [302, { ok: false, error: "redirect", gone: false }],
+    [303, { ok: false, error: "redirect", gone: false }],
+    [304, { ok: false, error: "redirect", gone: false }],
+    [307, { ok: false, error: "redirect", gone: false }],
+    [308, { ok: false, error: "redirect", gone: false }],
+    [400, { ok: false, error: "http_status", gone: false }],
+    [401, { ok: false, error: "http_status", gone: false }],
+    [403, { ok: false, error: "http_status", gone: false }],
+    [404, { ok: false, error: "http_status", gone: false }],
+    [408, { ok: false, error: "http_status", gone: false }],
+    [409, { ok: false, error: "http_status", gone: false }],
+    [410, { ok: false, error: "http_status", gone: true }],
+    [411, { ok: false, error: "http_status", gone: false }],
+    [413, { ok: false, error: "http_status", gone: false }],
+    [422, { ok: false, error: "http_status", gone: false }],
+    [429, { ok: false, error: "http_status", gone: false }],
+    [500, { ok: false, error: "http_status", gone: false }],
+    [502, { ok: false, error: "http_status", gone: false }],
+    [503, { ok: false, error: "http_status", gone: false }],
+    [504, { ok: false, error: "http_status", gone: false }],
+    [599, { ok: false, error: "http_status", gone: false }],
+  ];
+  test.each(wellKnown)("classifies the well-known status %p", (status, outcome) => {
+    expect(classifyStatus(status)).toEqual(outcome);
+  });
+
+  test.each([0, 99, 600, 999, -200, 200.5, Number.NaN])("%p, outside HTTP's status range, fails as http_status", (status) => {
+    expect(classifyStatus(status)).toEqual({ ok: false, error: "http_status", gone: false });
+  });
+});
+
+describe("isRetryable", () => {
+  const retriedErrors = ATTEMPT_ERRORS.filter((e) => e !== "endpoint_disabled");
+
+  test.each(retriedErrors)("retries %p per the schedule", (error) => {
+    expect(isRetryable(error, false)).toBe(true);
+  });
+
+  test.each(ATTEMPT_ERRORS)("does not retry %p when the endpoint is gone", (error) => {
+    expect(isRetryable(error, true)).toBe(false);
+  });
+
+  test("does not retry an attempt refused because the endpoint is disabled", () => {
+    expect(isRetryable("endpoint_disabled", false)).toBe(false);
+  });
+
+  test.each([...range(100, 199), ...range(300, 599)])("retries a failed status %p unless it is 410", (status) => {
+    const outcome = classifyStatus(status);
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(isRetryable(outcome.error, outcome.gone)).toBe(status !== 410);
+  });
+});
