@@ -1,7 +1,7 @@
 /**
  * Wires the parts into a running daemon: data dir and database, store,
- * generated secrets, HTTP server. `stop()` undoes it in the order
- * shutdown.ts documents.
+ * generated secrets, delivery engine, jobs, HTTP server. `stop()` undoes it
+ * in the order shutdown.ts documents.
  */
 import type { Server } from "bun";
 import { randomBytes as nodeRandomBytes } from "node:crypto";
@@ -13,7 +13,14 @@ import { openDatabase } from "./db/open.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createIdGenerator } from "./domain/ids.ts";
 import { resolveAdminToken, resolveCallbacksSecret } from "./generated-secrets.ts";
+import { createDeliverer, type Destination } from "./delivery/deliver.ts";
+import { Dispatcher } from "./delivery/dispatcher.ts";
+import { createHttpClient } from "./delivery/http-client.ts";
+import { createTestSender } from "./delivery/test-send.ts";
 import { createHttpApp } from "./http/app.ts";
+import { createIngest } from "./ingest/ingest.ts";
+import { maintenanceJobs } from "./jobs/maintenance-jobs.ts";
+import { startJobs } from "./jobs/scheduler.ts";
 import type { Logger } from "./log.ts";
 import { StartupError } from "./startup-error.ts";
 import { createSqliteStore } from "./store/sqlite-store.ts";
@@ -23,6 +30,7 @@ export interface RunningApp {
   /** Base URL the server listens on (the real port when 0 was asked). */
   url: string;
   store: Store;
+  dispatcher: Dispatcher;
   /** Stops taking requests, waits for in-flight ones up to the deadline, closes the database. */
   stop(deadlineMs: number): Promise<void>;
 }
@@ -31,6 +39,16 @@ export interface StartOptions {
   log: Logger;
   clock?: Clock;
   randomBytes?: (n: number) => Uint8Array;
+  random?: () => number;
+}
+
+/**
+ * How long a claim holds a delivery: longer than any attempt can take, so a
+ * live attempt is never claimed twice, short enough that a lost one comes
+ * back soon.
+ */
+export function leaseFor(timeoutMs: number): number {
+  return timeoutMs * 2 + 30_000;
 }
 
 /** Starts everything; throws StartupError for problems the operator must fix. */
@@ -51,15 +69,53 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     const callbacks = resolveCallbacksSecret(config.callbacks.secret, dataDir, randomBytes);
     if (callbacks.generated) log.info({ path: callbacks.file }, "callbacks secret generated");
 
+    const ids = createIdGenerator(() => clock.now(), randomBytes);
+    const leaseMs = leaseFor(config.delivery.timeout);
+    const client = createHttpClient({
+      allowPrivateNetworks: config.delivery.allow_private_networks,
+      // Several endpoints can share one origin (one customer, two paths): the
+      // per-endpoint limit is the dispatcher's, so the client must not add a
+      // tighter per-origin one that a hung endpoint could fill for the others.
+      maxSocketsPerOrigin: config.delivery.concurrency,
+    });
+    const destination = async (endpointId: string | null): Promise<Destination | null> => {
+      if (endpointId === null) return { endpoint: null, secrets: [callbacks.value] };
+      const endpoint = await store.endpoints.get(endpointId);
+      if (!endpoint) return null;
+      const secrets = await store.endpoints.activeSecrets(endpointId, clock.now());
+      return { endpoint, secrets: secrets.map((s) => s.secret) };
+    };
+    const deliver = createDeliverer({ client, config, clock, ids, random: options.random ?? Math.random, destination });
+    const dispatcher = new Dispatcher(store, deliver, clock, log.child({ component: "dispatcher" }), {
+      concurrency: config.delivery.concurrency,
+      maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
+      leaseMs,
+    });
+    const wake = () => dispatcher.wake();
+    const ingest = createIngest({ store, clock, ids, wake });
+    await dispatcher.start();
+    const jobs = startJobs(maintenanceJobs({ store, clock, config, log: log.child({ component: "jobs" }), wake }), log.child({ component: "jobs" }));
+
     const http = createHttpApp({
       config,
       store,
       clock,
-      ids: createIdGenerator(() => clock.now(), randomBytes),
+      ids,
       randomBytes,
       log,
       adminToken: token.value,
-      readiness: [{ name: "database", check: () => store.checkWritable() }],
+      readiness: [
+        { name: "database", check: () => store.checkWritable() },
+        {
+          name: "delivery",
+          check: async () => {
+            if (!dispatcher.isRunning) throw new Error("delivery loop not running");
+          },
+        },
+      ],
+      ingest,
+      wake,
+      testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
     });
 
     const listen = parseListen(config.server.listen)!;
@@ -85,13 +141,21 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     return {
       url,
       store,
+      dispatcher,
       async stop(deadlineMs) {
+        // 1. No new requests; open ones get until the deadline.
         const graceful = server.stop(false);
         const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(deadlineMs).then(() => true)]);
         if (timedOut) {
           log.warn({ deadline_ms: deadlineMs }, "requests still open at the shutdown deadline; closing them");
           await server.stop(true);
         }
+        // 2. No new jobs. 3. No new claims; attempts in flight finish and are recorded, up to the deadline.
+        await jobs.stop();
+        await dispatcher.stop(deadlineMs);
+        await client.close();
+        // 4. Fold the WAL into the database and close it.
+        await store.maintenance.checkpoint();
         await store.close();
       },
     };

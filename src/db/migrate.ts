@@ -6,6 +6,7 @@
 import type { Database } from "bun:sqlite";
 import { StartupError } from "../startup-error.ts";
 import init from "./migrations/0001_init.sql" with { type: "text" };
+import dispatchIndexes from "./migrations/0002_dispatch_indexes.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -14,7 +15,10 @@ export interface Migration {
 }
 
 /** Every migration this binary knows, in order. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "init", sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "init", sql: init },
+  { version: 2, name: "dispatch_indexes", sql: dispatchIndexes },
+];
 
 /** Brings the schema up to date; returns the versions applied now. */
 export function migrate(db: Database, now: number, migrations: readonly Migration[] = MIGRATIONS): number[] {

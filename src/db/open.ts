@@ -115,4 +115,22 @@ function applyPragmas(db: Database): void {
   if (mode.journal_mode !== "wal") throw new StartupError(`cannot switch ${db.filename} to WAL mode (got ${mode.journal_mode})`);
   db.run("PRAGMA synchronous = FULL");
   db.run("PRAGMA foreign_keys = ON");
+  // Checkpoints run from a job between batches, not inside whichever commit
+  // happens to cross the threshold (that commit's callers would wait for it).
+  db.run("PRAGMA wal_autocheckpoint = 0");
+}
+
+/**
+ * A second connection for dispatcher leases, which need no durability: a
+ * lease lost in a crash leaves its delivery due, and start-up releases every
+ * lease anyway. synchronous=OFF keeps claiming off the fsync path; the next
+ * durable commit on the main connection syncs the shared WAL regardless.
+ */
+export function openLeaseConnection(path: string): Database {
+  const db = new Database(path, { strict: true });
+  db.run("PRAGMA busy_timeout = 5000");
+  db.run("PRAGMA synchronous = OFF");
+  db.run("PRAGMA foreign_keys = ON");
+  db.run("PRAGMA wal_autocheckpoint = 0");
+  return db;
 }

@@ -11,7 +11,10 @@ import { accessLog } from "./middleware/access-log.ts";
 import { adminAuth } from "./middleware/admin-auth.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { requestId } from "./middleware/request-id.ts";
+import { StoreUnavailableError } from "../store/write-queue.ts";
+import { deliveryRoutes } from "./routes/deliveries.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 
@@ -29,11 +32,17 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.route("/", healthRoutes(deps));
   app.route("/v1/endpoints", endpointRoutes(deps));
   app.route("/v1/event-types", eventTypeRoutes(deps));
+  app.route("/v1/events", eventRoutes(deps, deps.ingest));
+  app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
 
   app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof StoreUnavailableError) {
+      (c.get("log") ?? log).error({ err, method: c.req.method, path: c.req.path }, "database unavailable");
+      return c.json(new ApiError(503, "unavailable", "the database cannot commit right now; nothing was written, retry later").toJSON(), 503);
+    }
     if (err instanceof HTTPException && err.status < 500) {
       const wrapped = new ApiError(err.status, err.status === 400 ? "invalid_json" : "validation_failed", err.message || "bad request");
       return c.json(wrapped.toJSON(), wrapped.status);

@@ -3,6 +3,8 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import type { IdGenerator } from "../domain/ids.ts";
 import type { Logger } from "../log.ts";
+import type { TestSender } from "../delivery/test-send.ts";
+import type { Ingest } from "../ingest/ingest.ts";
 import type { Store } from "../store/types.ts";
 
 /** A named condition /readyz requires; throws (or rejects) when not met. */
@@ -20,6 +22,10 @@ export interface HttpDeps {
   log: Logger;
   adminToken: string;
   readiness: ReadinessCheck[];
+  ingest: Ingest;
+  /** Tells the dispatcher there is new due work (a retry, a recovery). */
+  wake: () => void;
+  testSend: TestSender;
 }
 
 /** Hono's per-request variables. */

@@ -1,5 +1,5 @@
 /** How records look on the wire: snake_case fields and RFC 3339 UTC times. */
-import type { Endpoint, EndpointSecret } from "../store/types.ts";
+import type { Attempt, Delivery, Endpoint, EndpointSecret, StoredEvent } from "../store/types.ts";
 
 /** RFC 3339 UTC, or null. */
 export function time(ms: number | null): string | null {
@@ -33,5 +33,78 @@ export function secretsView(secrets: EndpointSecret[]) {
   return {
     secret: current?.secret ?? null,
     previous: previous.map((s) => ({ secret: s.secret, expires_at: time(s.expiresAt) })),
+  };
+}
+
+/** A delivery as the API shows it; `attempts` only on the single view. */
+export function deliveryView(d: Delivery, attempts?: Attempt[]) {
+  return {
+    id: d.id,
+    event_id: d.eventId,
+    endpoint_id: d.endpointId,
+    tenant: d.tenant,
+    event_type: d.eventType,
+    url: d.url,
+    status: d.status,
+    attempt_count: d.attemptCount,
+    next_attempt_at: d.status === "pending" ? time(d.nextAttemptAt) : null,
+    last_error: d.lastError,
+    test: d.isTest,
+    created_at: time(d.createdAt),
+    updated_at: time(d.updatedAt),
+    ...(attempts === undefined ? {} : { attempts: attempts.map(attemptView) }),
+  };
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * One attempt. The response body is shown as text when it is valid UTF-8,
+ * otherwise as base64 (response_body_encoding says which), so binary or
+ * broken bodies survive the trip through JSON intact.
+ */
+export function attemptView(a: Attempt) {
+  let body: string | null = null;
+  let encoding: "utf8" | "base64" | null = null;
+  if (a.responseBody !== null) {
+    try {
+      body = strictUtf8.decode(a.responseBody);
+      encoding = "utf8";
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err; // TypeError is the decoder's "not UTF-8"
+      body = Buffer.from(a.responseBody).toString("base64");
+      encoding = "base64";
+    }
+  }
+  return {
+    id: a.id,
+    n: a.n,
+    started_at: time(a.startedAt),
+    duration_ms: a.durationMs,
+    status_code: a.statusCode,
+    error: a.error,
+    request_headers: a.requestHeaders,
+    response_headers: a.responseHeaders,
+    response_body: body,
+    response_body_encoding: encoding,
+    response_truncated: a.responseTruncated,
+    next_attempt_at: time(a.nextAttemptAt),
+    test: a.isTest,
+  };
+}
+
+/** An event with its deliveries; `data` and `timestamp` come from the stored payload, exactly as sent. */
+export function eventView(e: StoredEvent, deliveries: Delivery[]) {
+  const payload = JSON.parse(e.payload) as { timestamp: string; data: Record<string, unknown> };
+  return {
+    id: e.id,
+    type: e.type,
+    tenant: e.tenant,
+    timestamp: payload.timestamp,
+    data: payload.data,
+    callback_url: e.callbackUrl,
+    test: e.isTest,
+    created_at: time(e.createdAt),
+    deliveries: deliveries.map((d) => deliveryView(d)),
   };
 }

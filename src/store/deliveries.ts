@@ -1,18 +1,166 @@
-/** SQL for the deliveries table. */
+/** SQL for the deliveries table: the outbox the dispatcher works from. */
 import type { Database, Statement } from "bun:sqlite";
+import type { ClaimedDelivery, Delivery, DeliveryQuery, DeliveryStatus, NewDelivery } from "./types.ts";
 
-/** Prepared statements over the deliveries table. */
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  tenant: string;
+  event_type: string;
+  endpoint_id: string | null;
+  url: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  last_error: string | null;
+  schedule_start: number;
+  is_test: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromRow(r: DeliveryRow): Delivery {
+  return {
+    id: r.id,
+    eventId: r.event_id,
+    tenant: r.tenant,
+    eventType: r.event_type,
+    endpointId: r.endpoint_id,
+    url: r.url,
+    status: r.status,
+    attemptCount: r.attempt_count,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    lastError: r.last_error,
+    scheduleStart: r.schedule_start,
+    isTest: r.is_test === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const MAX_ID = "\uffff";
+
+/** Statements over the deliveries table. */
 export class DeliveryTable {
+  private readonly db: Database;
+  private readonly insertStmt: Statement;
+  private readonly getStmt: Statement<DeliveryRow, [string]>;
+  private readonly forEventStmt: Statement<DeliveryRow, [string]>;
+  private readonly candidatesStmt: Statement<DeliveryRow & { payload: string }, [number, string, number]>;
+  private readonly leaseStmt: Statement;
+  private readonly finishStmt: Statement;
   private readonly failPendingStmt: Statement;
+  private readonly requeueStmt: Statement;
+  private readonly recoverStmt: Statement;
+  private readonly earliestStmt: Statement<{ t: number | null }, []>;
+  private readonly releaseLeasesStmt: Statement;
 
   constructor(db: Database) {
+    this.db = db;
+    this.insertStmt = db.query(`INSERT INTO deliveries (id, event_id, tenant, event_type, endpoint_id, url, status,
+      attempt_count, next_attempt_at, lease_until, last_error, is_test, created_at, updated_at)
+      VALUES ($id, $event_id, $tenant, $event_type, $endpoint_id, $url, $status, $attempt_count, $next_attempt_at,
+      $lease_until, $last_error, $is_test, $now, $now)`);
+    this.getStmt = db.query("SELECT * FROM deliveries WHERE id = ?");
+    this.forEventStmt = db.query("SELECT * FROM deliveries WHERE event_id = ? ORDER BY id");
+    // Due work, earliest first, from the partial index; endpoints already at
+    // their in-flight limit are skipped in the index itself.
+    this.candidatesStmt = db.query(`SELECT d.*, e.payload FROM deliveries d JOIN events e ON e.id = d.event_id
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
+        AND (d.endpoint_id IS NULL OR d.endpoint_id NOT IN (SELECT value FROM json_each(?2)))
+      ORDER BY d.next_attempt_at LIMIT ?3`);
+    // A lease is a due time in the future: if the holder dies, the delivery
+    // simply becomes due again when the lease runs out.
+    this.leaseStmt = db.query("UPDATE deliveries SET lease_until = $until, next_attempt_at = $until WHERE id = $id");
+    this.finishStmt = db.query(`UPDATE deliveries SET status = $status, attempt_count = attempt_count + 1,
+      next_attempt_at = $next_attempt_at, lease_until = NULL, last_error = $last_error, updated_at = $now
+      WHERE id = $id AND status = 'pending'`);
     this.failPendingStmt = db.query(`UPDATE deliveries SET status = 'failed', last_error = $reason,
       next_attempt_at = NULL, lease_until = NULL, updated_at = $now
       WHERE endpoint_id = $endpoint_id AND status = 'pending'`);
+    this.requeueStmt = db.query(`UPDATE deliveries SET status = 'pending', next_attempt_at = $now, lease_until = NULL,
+      schedule_start = attempt_count, updated_at = $now WHERE id = $id AND status <> 'pending'`);
+    this.recoverStmt = db.query(`UPDATE deliveries SET status = 'pending', next_attempt_at = $now, lease_until = NULL,
+      schedule_start = attempt_count, updated_at = $now
+      WHERE endpoint_id = $endpoint_id AND status = 'failed' AND is_test = 0 AND created_at >= $since`);
+    this.earliestStmt = db.query("SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'");
+    this.releaseLeasesStmt = db.query(`UPDATE deliveries SET next_attempt_at = $now, lease_until = NULL
+      WHERE lease_until IS NOT NULL AND status = 'pending'`);
+  }
+
+  insert(d: NewDelivery, event: { id: string; tenant: string; type: string; isTest: boolean }, attemptCount: number, now: number): void {
+    this.insertStmt.run({
+      id: d.id,
+      event_id: event.id,
+      tenant: event.tenant,
+      event_type: event.type,
+      endpoint_id: d.endpointId,
+      url: d.url,
+      status: d.status,
+      attempt_count: attemptCount,
+      next_attempt_at: d.status === "pending" ? d.dueAt : null,
+      lease_until: d.status === "pending" ? d.leaseUntil : null,
+      last_error: d.lastError,
+      is_test: event.isTest ? 1 : 0,
+      now,
+    });
+  }
+
+  get(id: string): Delivery | null {
+    const row = this.getStmt.get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  forEvent(eventId: string): Delivery[] {
+    return this.forEventStmt.all(eventId).map(fromRow);
+  }
+
+  /** Newest first, with the filters given; each combination is one cached statement. */
+  list(q: DeliveryQuery): Delivery[] {
+    const where = ["id < $before"];
+    const params: Record<string, string | number> = { before: q.before ?? MAX_ID, limit: q.limit };
+    if (q.status !== undefined) (where.push("status = $status"), (params.status = q.status));
+    if (q.endpointId !== undefined) (where.push("endpoint_id = $endpoint_id"), (params.endpoint_id = q.endpointId));
+    if (q.tenant !== undefined) (where.push("tenant = $tenant"), (params.tenant = q.tenant));
+    if (q.eventType !== undefined) (where.push("event_type = $event_type"), (params.event_type = q.eventType));
+    const sql = `SELECT * FROM deliveries WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT $limit`;
+    return (this.db.query(sql).all(params) as DeliveryRow[]).map(fromRow);
+  }
+
+  /** Due deliveries with their payloads, skipping endpoints listed in `full`. */
+  candidates(now: number, full: string[], limit: number): ClaimedDelivery[] {
+    return this.candidatesStmt.all(now, JSON.stringify(full), limit).map((r) => ({ delivery: fromRow(r), payload: r.payload }));
+  }
+
+  lease(id: string, until: number): void {
+    this.leaseStmt.run({ id, until });
+  }
+
+  /** Records the state after an attempt; false when the delivery was no longer pending (deleted endpoint). */
+  finish(id: string, status: DeliveryStatus, nextAttemptAt: number | null, lastError: string | null, now: number): boolean {
+    return this.finishStmt.run({ id, status, next_attempt_at: nextAttemptAt, last_error: lastError, now }).changes > 0;
   }
 
   /** Ends every pending delivery of an endpoint as failed with `reason`; returns how many. */
   failPendingForEndpoint(endpointId: string, reason: string, now: number): number {
     return this.failPendingStmt.run({ endpoint_id: endpointId, reason, now }).changes;
+  }
+
+  requeue(id: string, now: number): boolean {
+    return this.requeueStmt.run({ id, now }).changes > 0;
+  }
+
+  recover(endpointId: string, since: number, now: number): number {
+    return this.recoverStmt.run({ endpoint_id: endpointId, since, now }).changes;
+  }
+
+  earliestDue(): number | null {
+    return this.earliestStmt.get()?.t ?? null;
+  }
+
+  releaseAllLeases(now: number): number {
+    return this.releaseLeasesStmt.run({ now }).changes;
   }
 }

@@ -50,6 +50,10 @@ export class EndpointTable {
   private readonly enableStmt: Statement;
   private readonly disableStmt: Statement;
   private readonly deleteStmt: Statement;
+  private readonly forTenantStmt: Statement<EndpointRow, [string]>;
+  private readonly successStmt: Statement;
+  private readonly failureStmt: Statement;
+  private readonly failingLongStmt: Statement<{ id: string }, [number]>;
 
   constructor(db: Database) {
     this.insertStmt = db.query(`INSERT INTO endpoints
@@ -65,6 +69,34 @@ export class EndpointTable {
     this.disableStmt = db.query(`UPDATE endpoints SET state = 'disabled', disabled_reason = $reason,
       updated_at = $now WHERE id = $id`);
     this.deleteStmt = db.query("DELETE FROM endpoints WHERE id = ?");
+    this.forTenantStmt = db.query("SELECT * FROM endpoints WHERE tenant = ? ORDER BY id");
+    // Health is not configuration: updated_at stays as the operator left it.
+    this.successStmt = db.query(`UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL,
+      last_success_at = $at WHERE id = $id`);
+    this.failureStmt = db.query(`UPDATE endpoints SET consecutive_failures = consecutive_failures + 1,
+      failing_since = coalesce(failing_since, $at) WHERE id = $id`);
+    this.failingLongStmt = db.query(`SELECT id FROM endpoints WHERE state = 'enabled' AND failing_since IS NOT NULL
+      AND failing_since <= ?`);
+  }
+
+  /** Every endpoint of a tenant, oldest first. */
+  forTenant(tenant: string): Endpoint[] {
+    return this.forTenantStmt.all(tenant).map(fromRow);
+  }
+
+  /** A success ends the failure streak. */
+  recordSuccess(id: string, at: number): void {
+    this.successStmt.run({ id, at });
+  }
+
+  /** A failure extends the streak; `at` starts it when there was none. */
+  recordFailure(id: string, at: number): void {
+    this.failureStmt.run({ id, at });
+  }
+
+  /** Enabled endpoints whose failure streak started at or before `failingSince`. */
+  failingSince(failingSince: number): string[] {
+    return this.failingLongStmt.all(failingSince).map((r) => r.id);
   }
 
   insert(e: NewEndpoint, now: number): void {

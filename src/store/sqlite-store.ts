@@ -1,20 +1,50 @@
 /**
- * The SQLite implementation of Store: composes the per-table modules and
- * runs multi-table changes in one transaction.
+ * The SQLite implementation of Store: composes the per-table modules, runs
+ * multi-table changes in one transaction, and group-commits the hot writes
+ * (ingest, attempt records) through the WriteQueue.
  */
 import type { Database } from "bun:sqlite";
+import { openLeaseConnection } from "../db/open.ts";
+import { AttemptTable } from "./attempts.ts";
 import { DeliveryTable } from "./deliveries.ts";
 import { EndpointSecretTable } from "./endpoint-secrets.ts";
 import { EndpointTable } from "./endpoints.ts";
-import type { EndpointStore, EndpointSecret, Store } from "./types.ts";
+import { EventTable } from "./events.ts";
+import { IdempotencyKeyTable } from "./idempotency-keys.ts";
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryStore,
+  Endpoint,
+  EndpointSecret,
+  EndpointStore,
+  EventStore,
+  IngestOutcome,
+  MaintenanceStore,
+  NewEvent,
+  Store,
+} from "./types.ts";
+import { WriteQueue } from "./write-queue.ts";
 
 /** Builds the store over an opened, migrated database; `close` is called on close(). */
 export function createSqliteStore(db: Database, close: () => void = () => db.close()): Store {
   const endpoints = new EndpointTable(db);
   const secrets = new EndpointSecretTable(db);
+  const events = new EventTable(db);
   const deliveries = new DeliveryTable(db);
+  const attempts = new AttemptTable(db);
+  const idempotency = new IdempotencyKeyTable(db);
+  const writes = new WriteQueue(db);
+  const leaseDb = openLeaseConnection(db.filename);
+  const leaseDeliveries = new DeliveryTable(leaseDb);
   const probe = db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'probe', 0)");
   const unprobe = db.query("DELETE FROM schema_migrations WHERE version = -1");
+
+  // Ingest matches every event against its tenant's endpoints; this process
+  // is the only writer of endpoints (the data dir lock), so a cache cleared
+  // on each endpoint write is always current.
+  const tenantCache = new Map<string, Endpoint[]>();
+  const endpointsChanged = () => tenantCache.clear();
 
   const endpointStore: EndpointStore = {
     async create(input, now) {
@@ -22,6 +52,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
         endpoints.insert(input, now);
         secrets.insert(input.id, input.secret, now);
       })();
+      endpointsChanged();
       return endpoints.get(input.id)!;
     },
     async get(id) {
@@ -30,28 +61,42 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     async list({ limit, before, tenant }) {
       return endpoints.list(limit, before, tenant);
     },
+    async forTenant(tenant) {
+      let list = tenantCache.get(tenant);
+      if (!list) {
+        list = endpoints.forTenant(tenant);
+        tenantCache.set(tenant, list);
+      }
+      return list;
+    },
     async update(id, patch, now) {
-      return db.transaction(() => {
+      const updated = db.transaction(() => {
         const current = endpoints.get(id);
         if (!current) return null;
         endpoints.update(current, patch, now);
         return endpoints.get(id);
       })();
+      endpointsChanged();
+      return updated;
     },
     async setState(id, state, now) {
-      return db.transaction(() => {
+      const updated = db.transaction(() => {
         if (!endpoints.get(id)) return null;
         if (state.enabled) endpoints.enable(id, now);
         else endpoints.disable(id, state.reason, now);
         return endpoints.get(id);
       })();
+      endpointsChanged();
+      return updated;
     },
     async remove(id, now) {
-      return db.transaction(() => {
-        const removed = endpoints.delete(id);
-        if (removed) deliveries.failPendingForEndpoint(id, "endpoint_deleted", now);
-        return removed;
+      const removed = db.transaction(() => {
+        const gone = endpoints.delete(id);
+        if (gone) deliveries.failPendingForEndpoint(id, "endpoint_deleted", now);
+        return gone;
       })();
+      endpointsChanged();
+      return removed;
     },
     async activeSecrets(id, now) {
       return secrets.active(id, now);
@@ -67,16 +112,178 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     },
   };
 
+  /** One event, its deliveries and its idempotency key; runs inside a WriteQueue batch. */
+  function ingestOne(item: NewEvent, now: number): IngestOutcome {
+    const { event } = item;
+    if (item.idempotency) {
+      const seen = idempotency.get(event.tenant, item.idempotency.key);
+      if (seen) return seen.request_hash === item.idempotency.requestHash ? { kind: "replayed", response: seen.response } : { kind: "conflict" };
+    }
+    events.insert(event, now);
+    for (const d of item.deliveries) {
+      const disabled = d.status === "failed";
+      deliveries.insert(d, event, disabled ? 1 : 0, now);
+      if (disabled) {
+        // Recorded as an attempt too, so the delivery log says why nothing was sent.
+        attempts.insert({
+          id: item.disabledAttemptIds[d.id]!,
+          deliveryId: d.id,
+          endpointId: d.endpointId,
+          n: 1,
+          startedAt: now,
+          durationMs: 0,
+          statusCode: null,
+          error: "endpoint_disabled",
+          requestHeaders: {},
+          responseHeaders: null,
+          responseBody: null,
+          responseTruncated: false,
+          nextAttemptAt: null,
+          isTest: event.isTest,
+        });
+      }
+    }
+    if (item.idempotency) {
+      idempotency.insert(event.tenant, item.idempotency.key, item.idempotency.requestHash, item.idempotency.response, now);
+    }
+    return { kind: "created" };
+  }
+
+  const eventStore: EventStore = {
+    ingest(items, now) {
+      return Promise.all(items.map((item) => writes.run(() => ingestOne(item, now))));
+    },
+    async get(id) {
+      return events.get(id);
+    },
+  };
+
+  /** The attempt row, the delivery's next state and the endpoint's health; inside a WriteQueue batch. */
+  function recordOne(record: AttemptRecord, now: number): void {
+    const { attempt, delivery, next, health } = record;
+    attempts.insert({ ...attempt, endpointId: delivery.endpointId, isTest: delivery.isTest });
+    const lastError =
+      attempt.error === null ? null : attempt.error === "http_status" || attempt.error === "redirect" ? `HTTP ${attempt.statusCode}` : attempt.error;
+    deliveries.finish(delivery.id, next.status, next.status === "pending" ? next.at : null, next.status === "succeeded" ? null : lastError, now);
+    if (health === null || delivery.endpointId === null) return;
+    if (health.success) {
+      endpoints.recordSuccess(delivery.endpointId, now);
+      return;
+    }
+    endpoints.recordFailure(delivery.endpointId, attempt.startedAt);
+    const endpoint = endpoints.get(delivery.endpointId);
+    if (!endpoint || endpoint.state !== "enabled") return;
+    if (health.gone) {
+      endpoints.disable(endpoint.id, "gone", now);
+      endpointsChanged();
+    } else if (health.disableAfterMs > 0 && endpoint.failingSince !== null && now - endpoint.failingSince >= health.disableAfterMs) {
+      endpoints.disable(endpoint.id, "auto_failing", now);
+      endpointsChanged();
+    }
+  }
+
+  const deliveryStore: DeliveryStore = {
+    async get(id) {
+      return deliveries.get(id);
+    },
+    async list(query) {
+      return deliveries.list(query);
+    },
+    async forEvent(eventId) {
+      return deliveries.forEvent(eventId);
+    },
+    async attempts(deliveryId) {
+      return attempts.forDelivery(deliveryId);
+    },
+    async claimDue(now, limit, leaseMs, capacity) {
+      return leaseDb.transaction(() => {
+        const taken = new Map<string, number>();
+        const skip = [...capacity.full];
+        const claimed: ClaimedDelivery[] = [];
+        // Ask for more than needed: some candidates may belong to endpoints
+        // with little room. When a whole window went to such endpoints, look
+        // again without them, so one endpoint's backlog never hides the due
+        // work of the others (the caller reads "fewer than asked" as "no more").
+        for (;;) {
+          const want = (limit - claimed.length) * 2;
+          const candidates = leaseDeliveries.candidates(now, skip, want);
+          const claimedBefore = claimed.length;
+          const skippedBefore = skip.length;
+          for (const c of candidates) {
+            if (claimed.length >= limit) break;
+            const ep = c.delivery.endpointId;
+            if (ep !== null) {
+              const used = taken.get(ep) ?? 0;
+              if (used >= capacity.room(ep)) {
+                if (!skip.includes(ep)) skip.push(ep);
+                continue;
+              }
+              taken.set(ep, used + 1);
+            }
+            leaseDeliveries.lease(c.delivery.id, now + leaseMs);
+            claimed.push({ ...c, delivery: { ...c.delivery, leaseUntil: now + leaseMs } });
+          }
+          const progressed = claimed.length > claimedBefore || skip.length > skippedBefore;
+          if (claimed.length >= limit || candidates.length < want || !progressed) break;
+        }
+        return claimed;
+      }).immediate();
+    },
+    async earliestDue() {
+      return deliveries.earliestDue();
+    },
+    recordAttempt(record, now) {
+      return writes.run(() => recordOne(record, now));
+    },
+    async retry(id, now) {
+      const d = deliveries.get(id);
+      if (!d) return "not_found";
+      if (d.status === "pending") return "pending";
+      return (await writes.run(() => deliveries.requeue(id, now))) ? "queued" : "pending";
+    },
+    recover(endpointId, since, now) {
+      return writes.run(() => deliveries.recover(endpointId, since, now));
+    },
+    async releaseAllLeases(now) {
+      return writes.run(() => deliveries.releaseAllLeases(now));
+    },
+  };
+
+  const maintenance: MaintenanceStore = {
+    async autoDisable(failingBefore, now) {
+      const ids = await writes.run(() => {
+        const found = endpoints.failingSince(failingBefore);
+        for (const id of found) endpoints.disable(id, "auto_failing", now);
+        return found;
+      });
+      if (ids.length > 0) endpointsChanged();
+      return ids;
+    },
+    pruneEvents(before, limit) {
+      return writes.run(() => events.prune(before, limit));
+    },
+    pruneIdempotencyKeys(before) {
+      return writes.run(() => idempotency.prune(before));
+    },
+    async checkpoint() {
+      db.run("PRAGMA wal_checkpoint(PASSIVE)");
+    },
+  };
+
   return {
     endpoints: endpointStore,
+    events: eventStore,
+    deliveries: deliveryStore,
+    maintenance,
     async checkWritable() {
       // A row written and deleted in one transaction: proves a commit reaches the disk, leaves no trace.
-      db.transaction(() => {
+      await writes.run(() => {
         probe.run();
         unprobe.run();
-      })();
+      });
     },
     async close() {
+      leaseDb.close();
       close();
     },
   };

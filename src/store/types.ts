@@ -54,6 +54,8 @@ export interface EndpointStore {
   update(id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
   /** Enables (clearing the failure streak) or disables with a reason. */
   setState(id: string, state: { enabled: true } | { enabled: false; reason: DisabledReason }, now: number): Promise<Endpoint | null>;
+  /** Every endpoint of a tenant, enabled or not; for matching events. */
+  forTenant(tenant: string): Promise<Endpoint[]>;
   /** Removes the endpoint and its secrets; its pending deliveries end failed (endpoint_deleted). */
   remove(id: string, now: number): Promise<boolean>;
   /** The current secret first, then rotated-out ones still signing at `now`. */
@@ -65,8 +67,165 @@ export interface EndpointStore {
   rotateSecret(id: string, secret: string, now: number, overlapMs: number, keepPrevious: number): Promise<EndpointSecret[] | null>;
 }
 
+export interface StoredEvent {
+  id: string;
+  tenant: string;
+  type: string;
+  /** The exact JSON body that is signed and sent. */
+  payload: string;
+  occurredAt: number;
+  callbackUrl: string | null;
+  isTest: boolean;
+  createdAt: number;
+}
+
+export type DeliveryStatus = "pending" | "succeeded" | "failed";
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  tenant: string;
+  eventType: string;
+  endpointId: string | null;
+  url: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: number | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+  /** attempt_count when the retry schedule last started (0, or at a manual retry or recover). */
+  scheduleStart: number;
+  isTest: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Attempt {
+  id: string;
+  deliveryId: string;
+  endpointId: string | null;
+  n: number;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string> | null;
+  responseBody: Uint8Array | null;
+  responseTruncated: boolean;
+  /** The decision taken: when the next attempt is due, or null when this one was final. */
+  nextAttemptAt: number | null;
+  isTest: boolean;
+}
+
+/**
+ * A new delivery row: pending with its first due time, or already failed
+ * (endpoint disabled). A test send is created already leased by its caller,
+ * so the dispatcher leaves it alone unless the caller dies.
+ */
+export interface NewDelivery {
+  id: string;
+  endpointId: string | null;
+  url: string;
+  status: "pending" | "failed";
+  lastError: string | null;
+  dueAt: number | null;
+  leaseUntil: number | null;
+}
+
+/** One event to commit with its deliveries, and the idempotency key guarding it. */
+export interface NewEvent {
+  event: Omit<StoredEvent, "createdAt">;
+  deliveries: NewDelivery[];
+  /** Attempt ids for deliveries created failed (endpoint_disabled), by delivery id. */
+  disabledAttemptIds: Record<string, string>;
+  idempotency: { key: string; requestHash: string; response: string } | null;
+}
+
+export type IngestOutcome =
+  | { kind: "created" }
+  | { kind: "replayed"; response: string }
+  | { kind: "conflict" };
+
+/** A claimed delivery with what the deliverer needs to send it. */
+export interface ClaimedDelivery {
+  delivery: Delivery;
+  payload: string;
+}
+
+/** The outcome of one attempt and the delivery's next state, recorded together. */
+export interface AttemptRecord {
+  attempt: Omit<Attempt, "isTest" | "endpointId">;
+  delivery: Delivery;
+  /** Next state of the delivery. */
+  next: { status: "pending"; at: number } | { status: "succeeded" } | { status: "failed" };
+  /** How the endpoint's health moves; null for test sends and callback_url deliveries. */
+  health: { success: true } | { success: false; disableAfterMs: number; gone: boolean } | null;
+}
+
+/** How many more attempts each endpoint may have in flight. */
+export interface EndpointCapacity {
+  /** Endpoints with no room at all, skipped by the claim query itself. */
+  full: string[];
+  room(endpointId: string): number;
+}
+
+export interface DeliveryQuery extends PageQuery {
+  status?: DeliveryStatus | undefined;
+  endpointId?: string | undefined;
+  tenant?: string | undefined;
+  eventType?: string | undefined;
+}
+
+export interface EventStore {
+  /**
+   * Commits each event with its deliveries in one durable transaction
+   * (group-committed with concurrent callers); one outcome per item.
+   */
+  ingest(items: NewEvent[], now: number): Promise<IngestOutcome[]>;
+  get(id: string): Promise<StoredEvent | null>;
+}
+
+export interface DeliveryStore {
+  get(id: string): Promise<Delivery | null>;
+  list(query: DeliveryQuery): Promise<Delivery[]>;
+  forEvent(eventId: string): Promise<Delivery[]>;
+  attempts(deliveryId: string): Promise<Attempt[]>;
+  /**
+   * Leases up to `limit` due deliveries, earliest first, skipping endpoints
+   * in `capacity.full` and taking at most `capacity.room(endpointId)` more
+   * for any other endpoint. A lease makes the delivery due again at
+   * now + leaseMs, so a holder that dies gives it back by itself.
+   */
+  claimDue(now: number, limit: number, leaseMs: number, capacity: EndpointCapacity): Promise<ClaimedDelivery[]>;
+  /** The earliest next_attempt_at of any pending delivery, leased or not. */
+  earliestDue(): Promise<number | null>;
+  recordAttempt(record: AttemptRecord, now: number): Promise<void>;
+  /** Queues a finished delivery again at once. */
+  retry(id: string, now: number): Promise<"queued" | "not_found" | "pending">;
+  /** Queues again every failed delivery of the endpoint created at or after `since`. */
+  recover(endpointId: string, since: number, now: number): Promise<number>;
+  /** Makes every leased delivery due now: at start-up, the leases of a dead process. */
+  releaseAllLeases(now: number): Promise<number>;
+}
+
+/** Periodic maintenance, for the jobs. */
+export interface MaintenanceStore {
+  /** Disables enabled endpoints failing since before `failingBefore`; returns their ids. */
+  autoDisable(failingBefore: number, now: number): Promise<string[]>;
+  /** Deletes finished events created before `before` (with deliveries and attempts); returns how many. */
+  pruneEvents(before: number, limit: number): Promise<number>;
+  /** Deletes idempotency keys created before `before`. */
+  pruneIdempotencyKeys(before: number): Promise<number>;
+  /** Moves the WAL into the database file without blocking writers for long. */
+  checkpoint(): Promise<void>;
+}
+
 export interface Store {
   endpoints: EndpointStore;
+  events: EventStore;
+  deliveries: DeliveryStore;
+  maintenance: MaintenanceStore;
   /** Proves the database answers and accepts a write; for /readyz. */
   checkWritable(): Promise<void>;
   close(): Promise<void>;

@@ -81,7 +81,7 @@ export interface Daemon {
   /** Resolves with the first log record (already seen or still to come) that matches. */
   waitForLog(match: (record: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
   /** Calls the API with the admin token; `token: null` sends no Authorization header. */
-  api(method: string, path: string, body?: unknown, options?: { token?: string | null }): Promise<ApiResponse>;
+  api(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<ApiResponse>;
   /** Sends `signal` (SIGTERM by default) and resolves with the exit code once stdout is fully read. */
   stop(signal?: NodeJS.Signals): Promise<number>;
   /** kill -9: no chance to clean up, as in a crash. Resolves once the process is gone. */
@@ -187,7 +187,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     stderr: () => stderrText.value,
     waitForLog,
     async api(method, path, body, apiOptions = {}) {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...apiOptions.headers };
       const bearer = apiOptions.token === undefined ? token : apiOptions.token;
       if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
       if (body !== undefined) headers["content-type"] = "application/json";

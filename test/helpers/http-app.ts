@@ -12,11 +12,18 @@ import { openDatabase } from "../../src/db/open.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { createHttpApp } from "../../src/http/app.ts";
 import type { ReadinessCheck } from "../../src/http/deps.ts";
+import { leaseFor } from "../../src/app.ts";
+import { createDeliverer } from "../../src/delivery/deliver.ts";
+import { Dispatcher } from "../../src/delivery/dispatcher.ts";
+import { createHttpClient, type HttpClient } from "../../src/delivery/http-client.ts";
+import { createTestSender } from "../../src/delivery/test-send.ts";
+import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
 import type { Store } from "../../src/store/types.ts";
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";
+export const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
 
 export interface TestApi {
   config: Config;
@@ -26,6 +33,10 @@ export interface TestApi {
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   request(path: string, init?: RequestInit): Promise<Response>;
   readiness: ReadinessCheck[];
+  /** Started in manual mode: call `await dispatcher.tick(); await dispatcher.idle()` to deliver what is due. */
+  dispatcher: Dispatcher;
+  /** Runs the dispatcher once and waits for the attempts it made. */
+  deliverDue(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,7 +47,7 @@ export interface TestResponse {
 }
 
 /** Builds the app; `raw` is TOML-shaped config input merged over the test defaults. */
-export function createTestApi(raw: Record<string, any> = {}): TestApi {
+export async function createTestApi(raw: Record<string, any> = {}, options: { random?: () => number } = {}): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), "hookgate-http-"));
   const config = configSchema.parse({
     ...raw,
@@ -47,15 +58,42 @@ export function createTestApi(raw: Record<string, any> = {}): TestApi {
   migrate(opened.db, clock.now());
   const store = createSqliteStore(opened.db, opened.close);
   const readiness: ReadinessCheck[] = [{ name: "database", check: () => store.checkWritable() }];
+  const ids = createIdGenerator(() => clock.now());
+  const log = createLogger("silent");
+  const client: HttpClient = createHttpClient({ allowPrivateNetworks: config.delivery.allow_private_networks });
+  const leaseMs = leaseFor(config.delivery.timeout);
+  const deliver = createDeliverer({
+    client,
+    config,
+    clock,
+    ids,
+    random: options.random ?? (() => 0.5),
+    destination: async (endpointId) => {
+      if (endpointId === null) return { endpoint: null, secrets: [CALLBACKS_SECRET] };
+      const endpoint = await store.endpoints.get(endpointId);
+      if (!endpoint) return null;
+      return { endpoint, secrets: (await store.endpoints.activeSecrets(endpointId, clock.now())).map((s) => s.secret) };
+    },
+  });
+  const dispatcher = new Dispatcher(store, deliver, clock, log, {
+    concurrency: config.delivery.concurrency,
+    maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
+    leaseMs,
+  });
+  await dispatcher.start({ manual: true });
+  const ingest = createIngest({ store, clock, ids, wake: () => dispatcher.wake() });
   const app = createHttpApp({
     config,
     store,
     clock,
-    ids: createIdGenerator(() => clock.now()),
+    ids,
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
-    log: createLogger("silent"),
+    log,
     adminToken: TEST_TOKEN,
     readiness,
+    ingest,
+    wake: () => dispatcher.wake(),
+    testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
   });
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   return {
@@ -63,6 +101,11 @@ export function createTestApi(raw: Record<string, any> = {}): TestApi {
     store,
     clock,
     readiness,
+    dispatcher,
+    async deliverDue() {
+      await dispatcher.tick();
+      await dispatcher.idle();
+    },
     request,
     async call(method, path, body, headers = {}) {
       const init: RequestInit = {
@@ -75,6 +118,8 @@ export function createTestApi(raw: Record<string, any> = {}): TestApi {
       return { status: res.status, headers: res.headers, json: text === "" ? null : JSON.parse(text) };
     },
     async close() {
+      await dispatcher.stop(1000);
+      await client.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -30,6 +30,11 @@ export function openFreshStore(): FreshStore {
   const store = createSqliteStore(fresh.db, () => {});
   return {
     ...fresh,
+    // The store's own lease connection first, then the database and the dir.
+    cleanup() {
+      void store.close();
+      fresh.cleanup();
+    },
     store,
     clock,
     ids,

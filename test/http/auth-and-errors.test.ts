@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createTestApi, TEST_TOKEN, type TestApi } from "../helpers/http-app.ts";
 
 let api: TestApi;
-beforeEach(() => {
-  api = createTestApi({ server: { max_body: "2KiB" } });
+beforeEach(async () => {
+  api = await createTestApi({ server: { max_body: "2KiB" } });
 });
 afterEach(() => api.close());
 

@@ -8,7 +8,7 @@ const SECRET_32 = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
 
 describe("endpoint CRUD", () => {
   test("creates an endpoint with defaults and returns its secret once", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const r = await api.call("POST", "/v1/endpoints", { url: "https://hooks.example.com/sms" });
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({
@@ -37,7 +37,7 @@ describe("endpoint CRUD", () => {
   });
 
   test("keeps a given secret, tenant, headers and metadata", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const r = await api.call("POST", "/v1/endpoints", {
       url: "https://hooks.example.com/sms",
       tenant: "acme",
@@ -61,7 +61,7 @@ describe("endpoint CRUD", () => {
   });
 
   test("patches only the given fields and moves updated_at", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const created = (await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/", description: "a" })).json;
     api.clock.advance(60_000);
     const r = await api.call("PATCH", `/v1/endpoints/${created.id}`, { url: "https://b.example.com/x", event_types: ["credit.low"] });
@@ -72,7 +72,7 @@ describe("endpoint CRUD", () => {
   });
 
   test("refuses to patch the tenant or the secret", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const created = (await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/" })).json;
     const r = await api.call("PATCH", `/v1/endpoints/${created.id}`, { tenant: "other", secret: SECRET_32 });
     expect(r.status).toBe(422);
@@ -83,7 +83,7 @@ describe("endpoint CRUD", () => {
   });
 
   test("deletes an endpoint: 204, then 404", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const created = (await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/" })).json;
     expect((await api.call("DELETE", `/v1/endpoints/${created.id}`)).status).toBe(204);
     expect((await api.call("GET", `/v1/endpoints/${created.id}`)).status).toBe(404);
@@ -92,7 +92,7 @@ describe("endpoint CRUD", () => {
   });
 
   test("disables manually and enables again, clearing the failure streak", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const created = (await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/" })).json;
     const off = await api.call("POST", `/v1/endpoints/${created.id}/disable`);
     expect(off.json).toMatchObject({ state: "disabled", disabled_reason: "manual" });
@@ -104,7 +104,7 @@ describe("endpoint CRUD", () => {
 
 describe("secret rotation", () => {
   test("keeps the old secret signing for 24h beside the new one", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const created = (await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/", secret: SECRET_32 })).json;
     const rotated = await api.call("POST", `/v1/endpoints/${created.id}/rotate-secret`);
     expect(rotated.status).toBe(200);
@@ -121,7 +121,7 @@ describe("secret rotation", () => {
   });
 
   test("accepts a chosen new secret and validates it", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const created = (await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/" })).json;
     const chosen = await api.call("POST", `/v1/endpoints/${created.id}/rotate-secret`, { secret: SECRET_32 });
     expect(chosen.json.secret).toBe(SECRET_32);
@@ -131,7 +131,7 @@ describe("secret rotation", () => {
   });
 
   test("keeps at most 10 previous secrets", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const created = (await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/" })).json;
     let last: any;
     for (let i = 0; i < 13; i++) {
@@ -144,7 +144,7 @@ describe("secret rotation", () => {
 
 describe("pagination", () => {
   test("lists newest first in pages with an opaque cursor", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
       api.clock.advance(1);
@@ -166,7 +166,7 @@ describe("pagination", () => {
   });
 
   test("defaults to 50 and filters by tenant", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/", tenant: "acme" });
     await api.call("POST", "/v1/endpoints", { url: "https://b.example.com/", tenant: "globex" });
     const r = await api.call("GET", "/v1/endpoints?tenant=acme");
@@ -184,7 +184,7 @@ describe("pagination", () => {
     ["tenant=has%20space", "tenant"],
     ["color=blue", "color"],
   ])("refuses ?%s with 422 naming %s", async (query, field) => {
-    api = createTestApi();
+    api = await createTestApi();
     const r = await api.call("GET", `/v1/endpoints?${query}`);
     expect(r.status).toBe(422);
     expect(r.json.error.details[0].path).toBe(field);
@@ -220,7 +220,7 @@ describe("endpoint validation", () => {
   ];
 
   test.each(cases)("refuses %s with 422", async (_name, body, config, path, message) => {
-    api = createTestApi(config);
+    api = await createTestApi(config);
     const r = await api.call("POST", "/v1/endpoints", body);
     expect(r.status).toBe(422);
     expect(r.json.error.code).toBe("validation_failed");
@@ -232,7 +232,7 @@ describe("endpoint validation", () => {
     ['{"url":"https://example.com/","metadata":{"__proto__":{"polluted":true}}}'],
     ['{"url":"https://example.com/","headers":{"\\u005f_proto__":"x"}}'],
   ])("refuses a __proto__ key anywhere in %s instead of dropping it", async (body) => {
-    api = createTestApi();
+    api = await createTestApi();
     const r = await api.call("POST", "/v1/endpoints", body);
     expect(r.status).toBe(422);
     expect(r.json.error.message).toBe('a key named "__proto__" is not allowed');
@@ -241,13 +241,13 @@ describe("endpoint validation", () => {
   });
 
   test("allows http and private addresses when the config says so", async () => {
-    api = createTestApi({ delivery: { require_https: false, allow_private_networks: true } });
+    api = await createTestApi({ delivery: { require_https: false, allow_private_networks: true } });
     const r = await api.call("POST", "/v1/endpoints", { url: "http://127.0.0.1:9000/hook" });
     expect(r.status).toBe(201);
   });
 
   test("checks event types against the catalog when one is configured", async () => {
-    api = createTestApi({ event_types: [{ name: "message.delivered" }, { name: "message.failed" }, { name: "credit.low" }] });
+    api = await createTestApi({ event_types: [{ name: "message.delivered" }, { name: "message.failed" }, { name: "credit.low" }] });
     const ok = await api.call("POST", "/v1/endpoints", { url: "https://example.com/", event_types: ["message.*", "credit.low", "*"] });
     expect(ok.status).toBe(201);
     const bad = await api.call("POST", "/v1/endpoints", { url: "https://example.com/", event_types: ["message.sent", "contact.*"] });
@@ -257,7 +257,7 @@ describe("endpoint validation", () => {
   });
 
   test("a patch is validated like a create", async () => {
-    api = createTestApi();
+    api = await createTestApi();
     const created = (await api.call("POST", "/v1/endpoints", { url: "https://a.example.com/" })).json;
     const r = await api.call("PATCH", `/v1/endpoints/${created.id}`, { url: "https://192.168.1.1/" });
     expect(r.status).toBe(422);
@@ -267,7 +267,7 @@ describe("endpoint validation", () => {
 
 describe("event types", () => {
   test("lists the configured catalog", async () => {
-    api = createTestApi({ event_types: [{ name: "credit.low", description: "Balance below threshold", example: { balance: 90 } }] });
+    api = await createTestApi({ event_types: [{ name: "credit.low", description: "Balance below threshold", example: { balance: 90 } }] });
     const r = await api.call("GET", "/v1/event-types");
     expect(r.json).toEqual({
       data: [{ name: "credit.low", description: "Balance below threshold", example: { balance: 90 } }],

@@ -1,0 +1,206 @@
+/**
+ * The dispatcher: keeps up to `concurrency` attempts in flight, at most
+ * `max_in_flight_per_endpoint` per endpoint, refilling a slot as soon as one
+ * frees. It claims due deliveries from the store with a lease and sleeps on
+ * one re-armed timer until the earliest due time or until ingest wakes it;
+ * it never polls. A failed delivery is data (recorded by the deliverer); an
+ * error here is internal, logged, and the lease brings the delivery back.
+ */
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import type { ClaimedDelivery, Store } from "../store/types.ts";
+import type { Deliverer } from "./deliver.ts";
+
+export interface DispatcherOptions {
+  concurrency: number;
+  maxPerEndpoint: number;
+  /** How long a claim holds a delivery; longer than the attempt timeout. */
+  leaseMs: number;
+}
+
+/** Longest sleep between looks at the clock, so a stepped clock is noticed. */
+const MAX_SLEEP_MS = 60_000;
+/** Pause after an internal error before trying again. */
+const ERROR_BACKOFF_MS = 1000;
+/**
+ * Due work that could not be claimed waits for a slot; a finishing attempt
+ * wakes the dispatcher, and this is only the backstop.
+ */
+const BLOCKED_RECHECK_MS = 1000;
+
+export class Dispatcher {
+  private inFlight = 0;
+  private readonly perEndpoint = new Map<string, number>();
+  private readonly running = new Set<Promise<void>>();
+  private timer: Timer | null = null;
+  private wakeScheduled = false;
+  private ticking = false;
+  private tickAgain = false;
+  private started = false;
+  private stopping = false;
+  private manual = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly deliver: Deliverer,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  /**
+   * Takes over the leases a previous process left (it held the data dir
+   * lock, so it is dead) and starts. With `manual`, no timer is armed and
+   * nothing wakes it: tests drive it with tick().
+   */
+  async start(options: { manual?: boolean } = {}): Promise<void> {
+    const released = await this.store.deliveries.releaseAllLeases(this.clock.now());
+    if (released > 0) this.log.info({ deliveries: released }, "took over leases of a previous run");
+    this.manual = options.manual ?? false;
+    this.started = true;
+    if (!this.manual) await this.tick();
+  }
+
+  /** True while claiming work; for /readyz. */
+  get isRunning(): boolean {
+    return this.started && !this.stopping;
+  }
+
+  /** Attempts in flight now. */
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  /** Asks for a look at the due work soon; many wakes in one turn make one look. */
+  wake(): void {
+    if (this.wakeScheduled || this.stopping || !this.started || this.manual) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      void this.tick();
+    });
+  }
+
+  /** Claims what is due and fits, launches it, and re-arms the timer. Tests call it directly. */
+  async tick(): Promise<void> {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      const claimedAt = await this.fillSlots();
+      await this.armTimer(claimedAt);
+    } catch (err) {
+      this.log.error({ err }, "dispatcher tick failed; retrying shortly");
+      this.setTimer(ERROR_BACKOFF_MS);
+    } finally {
+      this.ticking = false;
+      if (this.tickAgain) {
+        this.tickAgain = false;
+        this.wake();
+      }
+    }
+  }
+
+  /** Resolves when no attempt is in flight (tests: after tick(), wait for the attempts it launched). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /** Stops claiming, then waits up to `deadlineMs` for attempts in flight to finish and be recorded. */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.running.size === 0) return;
+    this.log.info({ in_flight: this.running.size, deadline_ms: deadlineMs }, "draining deliveries in flight");
+    const drained = await Promise.race([Promise.allSettled([...this.running]).then(() => true), Bun.sleep(deadlineMs).then(() => false)]);
+    if (!drained) {
+      this.log.warn({ in_flight: this.running.size }, "deliveries still in flight at the deadline; they are retried after restart");
+    }
+  }
+
+  /** Claims until the slots are full or nothing more fits; returns the time of the last look. */
+  private async fillSlots(): Promise<number> {
+    const { concurrency, maxPerEndpoint, leaseMs } = this.options;
+    let now = this.clock.now();
+    while (!this.stopping) {
+      const free = concurrency - this.inFlight;
+      if (free <= 0) break;
+      const full = [...this.perEndpoint].filter(([, n]) => n >= maxPerEndpoint).map(([id]) => id);
+      const room = (endpointId: string) => maxPerEndpoint - (this.perEndpoint.get(endpointId) ?? 0);
+      now = this.clock.now();
+      const claimed = await this.store.deliveries.claimDue(now, free, leaseMs, { full, room });
+      // stop() may have come while the claim was out: it no longer waits for
+      // new attempts, and the client and store close behind it. What was
+      // claimed stays leased; the next start() takes it over.
+      if (this.stopping) break;
+      for (const c of claimed) this.launch(c);
+      if (claimed.length < free) break;
+    }
+    return now;
+  }
+
+  private launch(claimed: ClaimedDelivery): void {
+    const endpointId = claimed.delivery.endpointId;
+    this.inFlight++;
+    if (endpointId !== null) this.perEndpoint.set(endpointId, (this.perEndpoint.get(endpointId) ?? 0) + 1);
+    const run = this.attempt(claimed).finally(() => {
+      this.inFlight--;
+      if (endpointId !== null) {
+        const left = (this.perEndpoint.get(endpointId) ?? 1) - 1;
+        if (left === 0) this.perEndpoint.delete(endpointId);
+        else this.perEndpoint.set(endpointId, left);
+      }
+      this.running.delete(run);
+      this.wake();
+    });
+    this.running.add(run);
+  }
+
+  private async attempt(claimed: ClaimedDelivery): Promise<void> {
+    try {
+      const record = await this.deliver(claimed);
+      if (!record) return;
+      await this.store.deliveries.recordAttempt(record, this.clock.now());
+      const { attempt } = record;
+      if (attempt.error === null) {
+        this.log.debug({ delivery_id: attempt.deliveryId, attempt: attempt.n, status: attempt.statusCode, duration_ms: attempt.durationMs }, "attempt succeeded");
+      } else {
+        this.log.warn(
+          { delivery_id: attempt.deliveryId, endpoint_id: claimed.delivery.endpointId, attempt: attempt.n, error: attempt.error, status: attempt.statusCode, next: record.next.status },
+          "attempt failed",
+        );
+      }
+    } catch (err) {
+      // Not a delivery failure (those are records) but ours: the lease runs out and the delivery is tried again.
+      this.log.error({ err, delivery_id: claimed.delivery.id }, "could not make or record an attempt");
+    }
+  }
+
+  /**
+   * Sleeps until the earliest due time. Work that was already due at the
+   * last claim and still is could not be claimed (no free slot for it):
+   * finishing attempts wake us for that, so it is no reason to spin.
+   */
+  private async armTimer(claimedAt: number): Promise<void> {
+    const earliest = await this.store.deliveries.earliestDue();
+    if (earliest === null) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      return;
+    }
+    const delay = earliest <= claimedAt ? BLOCKED_RECHECK_MS : earliest - this.clock.now();
+    this.setTimer(Math.min(Math.max(delay, 0), MAX_SLEEP_MS));
+  }
+
+  private setTimer(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.stopping || this.manual) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick();
+    }, ms);
+  }
+}

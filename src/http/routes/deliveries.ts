@@ -1,0 +1,63 @@
+/** /v1/deliveries: the delivery log, one delivery with every attempt, and retry. */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { HttpDeps, HttpEnv } from "../deps.ts";
+import { conflict, notFound } from "../errors.ts";
+import { fetchSize, page, pageQuery } from "../pagination.ts";
+import { tenantSchema } from "../schemas/endpoint.ts";
+import { queryParams } from "../validate.ts";
+import { deliveryView } from "../views.ts";
+
+export const deliveryStatusSchema = z.enum(["pending", "succeeded", "failed"], {
+  error: 'expected "pending", "succeeded" or "failed"',
+});
+
+export function deliveryRoutes(deps: HttpDeps, wake: () => void) {
+  const { store, clock } = deps;
+  const listQuery = z.strictObject({
+    ...pageQuery("dlv"),
+    status: deliveryStatusSchema.optional(),
+    endpoint_id: z.string().max(64).optional(),
+    tenant: tenantSchema.optional(),
+    event_type: z.string().max(256).optional(),
+  });
+  const app = new Hono<HttpEnv>();
+
+  app.get("/", async (c) => {
+    const q = queryParams(c, listQuery);
+    const rows = await store.deliveries.list({
+      limit: fetchSize(q.limit),
+      before: q.cursor,
+      status: q.status,
+      endpointId: q.endpoint_id,
+      tenant: q.tenant,
+      eventType: q.event_type,
+    });
+    return c.json(page(rows, q.limit, (d) => deliveryView(d)));
+  });
+
+  app.get("/:id", async (c) => {
+    const id = c.req.param("id");
+    const delivery = await store.deliveries.get(id);
+    if (!delivery) throw notFound(`delivery ${id}`);
+    return c.json(deliveryView(delivery, await store.deliveries.attempts(id)));
+  });
+
+  app.post("/:id/retry", async (c) => {
+    const id = c.req.param("id");
+    const delivery = await store.deliveries.get(id);
+    if (!delivery) throw notFound(`delivery ${id}`);
+    if (delivery.endpointId !== null) {
+      const endpoint = await store.endpoints.get(delivery.endpointId);
+      if (!endpoint) throw conflict(`endpoint ${delivery.endpointId} was deleted; nothing to send this delivery to`);
+      if (endpoint.state === "disabled") throw conflict(`endpoint ${endpoint.id} is disabled; enable it first`);
+    }
+    const outcome = await store.deliveries.retry(id, clock.now());
+    if (outcome === "not_found") throw notFound(`delivery ${id}`);
+    if (outcome === "pending") throw conflict(`delivery ${id} is already pending`);
+    wake();
+    return c.json(deliveryView((await store.deliveries.get(id))!), 202);
+  });
+
+  return app;
+}
