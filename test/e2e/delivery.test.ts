@@ -38,6 +38,15 @@ async function send(d: Daemon, body: Record<string, unknown>, headers?: Record<s
   return d.api("POST", "/v1/events", body, headers ? { headers } : {});
 }
 
+/** Verifies a received request's Standard Webhooks signature with the reference library; throws when it does not verify. */
+function verifyStandard(secret: string, req: { body: string; headers: Record<string, string> }): unknown {
+  return new Webhook(secret).verify(req.body, {
+    "webhook-id": req.headers["webhook-id"]!,
+    "webhook-timestamp": req.headers["webhook-timestamp"]!,
+    "webhook-signature": req.headers["webhook-signature"]!,
+  });
+}
+
 /** Polls a delivery until `done` holds; bounded. */
 async function deliveryWhen(d: Daemon, id: string, done: (dl: any) => boolean, timeoutMs = 15_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
@@ -104,12 +113,7 @@ describe("fan-out", () => {
       expect(req!.body.startsWith(`{"id":"${r.json.id}","event":"message.delivered","timestamp":`)).toBe(true);
 
       // Standard Webhooks, with the reference library.
-      const verified = new Webhook(ep.secret).verify(req!.body, {
-        "webhook-id": h["webhook-id"]!,
-        "webhook-timestamp": h["webhook-timestamp"]!,
-        "webhook-signature": h["webhook-signature"]!,
-      });
-      expect(verified).toEqual(JSON.parse(req!.body));
+      expect(verifyStandard(ep.secret, req!)).toEqual(JSON.parse(req!.body));
       // The simple header, as a receiver would check it with node:crypto.
       expect(h["x-sakura-signature"]).toBe(createHmac("sha256", ep.secret).update(req!.body).digest("hex"));
       await d.stop();
@@ -128,15 +132,7 @@ describe("fan-out", () => {
       const [req] = await receiver.waitFor("/hook", 1);
       const h = req!.headers;
       expect(h["webhook-signature"]!.split(" ")).toHaveLength(2);
-      for (const secret of [rotated.secret, ep.secret]) {
-        expect(() =>
-          new Webhook(secret).verify(req!.body, {
-            "webhook-id": h["webhook-id"]!,
-            "webhook-timestamp": h["webhook-timestamp"]!,
-            "webhook-signature": h["webhook-signature"]!,
-          }),
-        ).not.toThrow();
-      }
+      for (const secret of [rotated.secret, ep.secret]) expect(() => verifyStandard(secret, req!)).not.toThrow();
       expect(h["x-sakura-signature"]!.split(",")).toEqual([
         createHmac("sha256", rotated.secret).update(req!.body).digest("hex"),
         createHmac("sha256", ep.secret).update(req!.body).digest("hex"),
@@ -306,13 +302,7 @@ describe("ingest options", () => {
       expect(r.json.deliveries).toEqual([{ id: expect.any(String), endpoint_id: null }]);
       const [req] = await receiver.waitFor("/dlr", 1);
       const secret = readFileSync(join(d.dataDir, "callbacks.secret"), "utf8").trim();
-      expect(() =>
-        new Webhook(secret).verify(req!.body, {
-          "webhook-id": req!.headers["webhook-id"]!,
-          "webhook-timestamp": req!.headers["webhook-timestamp"]!,
-          "webhook-signature": req!.headers["webhook-signature"]!,
-        }),
-      ).not.toThrow();
+      expect(() => verifyStandard(secret, req!)).not.toThrow();
       await d.stop();
     },
     T,
@@ -330,13 +320,7 @@ describe("ingest options", () => {
       expect(r.json).toMatchObject({ n: 1, status_code: 200, error: null, response_body: "thanks", test: true, event_type: "credit.low" });
       const [req] = await receiver.waitFor("/t", 1);
       expect(JSON.parse(req!.body).event).toBe("credit.low");
-      expect(() =>
-        new Webhook(ep.secret).verify(req!.body, {
-          "webhook-id": req!.headers["webhook-id"]!,
-          "webhook-timestamp": req!.headers["webhook-timestamp"]!,
-          "webhook-signature": req!.headers["webhook-signature"]!,
-        }),
-      ).not.toThrow();
+      expect(() => verifyStandard(ep.secret, req!)).not.toThrow();
       const dl = (await d.api("GET", `/v1/deliveries/${r.json.delivery_id}`)).json;
       expect(dl).toMatchObject({ status: "succeeded", test: true });
 

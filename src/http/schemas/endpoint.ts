@@ -20,14 +20,7 @@ export function endpointSchemas(config: Config) {
   const catalog = config.event_types.map((t) => t.name);
   const signatureHeader = config.signing.header.toLowerCase();
 
-  const url = z
-    .string({ error: "expected a URL string" })
-    .max(2048, { error: "expected at most 2048 characters" })
-    .superRefine((text, ctx) => {
-      const problem = urlProblem(text, config);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    })
-    .transform((text) => new URL(text).href);
+  const url = webhookUrlSchema(config);
 
   const eventTypes = z
     .array(
@@ -85,6 +78,18 @@ export function endpointSchemas(config: Config) {
   const rotate = z.strictObject({ secret: secretSchema.optional() });
 
   return { create, patch, rotate };
+}
+
+/** A destination URL (endpoint or callback_url) as `urlProblem` allows it, normalised. */
+export function webhookUrlSchema(config: Config) {
+  return z
+    .string({ error: "expected a URL string" })
+    .max(2048, { error: "expected at most 2048 characters" })
+    .superRefine((text, ctx) => {
+      const problem = urlProblem(text, config);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((text) => new URL(text).href);
 }
 
 /** Why `text` cannot be an endpoint URL under `config`, or null when it can. */

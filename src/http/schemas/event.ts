@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { Config } from "../../config/schema.ts";
 import { EVENT_TYPE_NAME } from "../../config/schema.ts";
-import { tenantSchema, urlProblem } from "./endpoint.ts";
+import { tenantSchema, webhookUrlSchema } from "./endpoint.ts";
 
 /** Most events one batch call takes. */
 export const MAX_BATCH = 1000;
@@ -28,14 +28,7 @@ export function eventSchemas(config: Config) {
     .refine((t) => catalog.size === 0 || catalog.has(t), {
       error: `expected one of the catalog's event types (${[...catalog].join(", ")})`,
     });
-  const callbackUrl = z
-    .string({ error: "expected a URL string" })
-    .max(2048, { error: "expected at most 2048 characters" })
-    .superRefine((text, ctx) => {
-      const problem = urlProblem(text, config);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    })
-    .transform((text) => new URL(text).href);
+  const callbackUrl = webhookUrlSchema(config);
 
   const fields = {
     type,
