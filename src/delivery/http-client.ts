@@ -19,11 +19,10 @@
  */
 import { isIP } from "node:net";
 import { vetDestination, systemResolver, type Resolver } from "./address-guard.ts";
+import { describeFailure, type TransportError } from "./transport-errors.ts";
 
 export type { Resolver } from "./address-guard.ts";
-
-/** Why an attempt got no complete response. */
-export type TransportError = "timeout" | "connection_refused" | "connection_reset" | "dns" | "tls" | "blocked_address";
+export type { TransportError } from "./transport-errors.ts";
 
 /** One attempt to send. */
 export interface SendRequest {
@@ -44,6 +43,12 @@ export interface SendRequest {
 export interface SendResult {
   /** null when no response arrived. */
   statusCode: number | null;
+  /**
+   * Lower-case names, repeated headers joined with ", ". A receiver can send
+   * a megabyte of headers, so at most RESPONSE_HEADERS_LIMIT bytes are kept
+   * (each value at most RESPONSE_HEADER_VALUE_LIMIT); what is left out is
+   * counted under the key NOT_KEPT_KEY, which no real header can have.
+   */
   responseHeaders: Record<string, string> | null;
   /** At most responseBodyLimit bytes, raw (not decoded, not decompressed). */
   responseBody: Uint8Array | null;
@@ -140,10 +145,6 @@ class Budget {
   }
 }
 
-const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|EPROTO|HOSTNAME_MISMATCH|INVALID_CA)/;
-const REFUSED_CODES = new Set(["ECONNREFUSED", "ConnectionRefused", "ENETUNREACH", "EHOSTUNREACH", "EADDRNOTAVAIL", "FailedToOpenSocket"]);
-const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "DNSException"]);
-
 /** Waits for a slot with the budget paused. */
 async function waitFor(slots: Slots, budget: Budget): Promise<void> {
   budget.pause();
@@ -151,47 +152,55 @@ async function waitFor(slots: Slots, budget: Budget): Promise<void> {
   budget.resume();
 }
 
-/** Maps the error codes Bun 1.4.4's fetch was observed to throw onto a TransportError. */
-function transportCode(code: string): TransportError {
-  if (REFUSED_CODES.has(code)) return "connection_refused";
-  if (DNS_CODES.has(code)) return "dns";
-  if (TLS_CODES.test(code)) return "tls";
-  if (code === "TimeoutError" || code === "ETIMEDOUT") return "timeout";
-  // ECONNRESET, EPIPE, a FIN mid-body, a malformed response: the exchange broke off.
-  return "connection_reset";
-}
+/** Most bytes of one response header value the delivery log keeps. */
+export const RESPONSE_HEADER_VALUE_LIMIT = 4096;
+/** Most bytes of response header names and values, together, the delivery log keeps. */
+export const RESPONSE_HEADERS_LIMIT = 16 * 1024;
+/** The key that counts the response headers left out; not a valid header name, so it cannot collide with one. */
+export const NOT_KEPT_KEY = "(not kept)";
 
-function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === "string") return code;
-  return err instanceof Error ? err.name : "Error";
-}
-
-// Bun appends debugging advice and the pinned URL; neither helps someone reading the delivery log.
-function cleanMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\s*fetching "[^"]*"\.?/, "").replace(/\s*For more information, pass `verbose: true`.*$/s, "").trim();
-}
-
+/**
+ * The response headers as the delivery log keeps them: bounded, whatever the
+ * receiver sent (see SendResult). Collected in a Map and turned into an
+ * object with fromEntries, which defines own properties: names such as
+ * `constructor` or `__proto__` are recorded as sent instead of colliding
+ * with Object.prototype.
+ */
 function headerRecord(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of headers) out[name] = name in out ? `${out[name]}, ${value}` : value;
-  return out;
+  const all = new Map<string, string>();
+  for (const [name, value] of headers) {
+    const earlier = all.get(name);
+    all.set(name, earlier === undefined ? value : `${earlier}, ${value}`);
+  }
+  const kept: [string, string][] = [];
+  let used = 0;
+  let omitted = 0;
+  let omittedBytes = 0;
+  for (const [name, value] of all) {
+    const cut = value.length - RESPONSE_HEADER_VALUE_LIMIT;
+    const shown = cut > 0 ? `${value.slice(0, RESPONSE_HEADER_VALUE_LIMIT)}…[${cut} more bytes not kept]` : value;
+    // Skip rather than stop: a short header further on (retry-after) still fits.
+    if (used + name.length + shown.length > RESPONSE_HEADERS_LIMIT) {
+      omitted++;
+      omittedBytes += name.length + value.length;
+      continue;
+    }
+    kept.push([name, shown]);
+    used += name.length + shown.length;
+  }
+  if (omitted > 0) kept.push([NOT_KEPT_KEY, `${omitted} more headers, ${omittedBytes} bytes: the delivery log keeps ${RESPONSE_HEADERS_LIMIT} bytes of response headers`]);
+  return Object.fromEntries(kept);
 }
 
-/** Reads at most `limit` bytes; past that it cancels the stream, which closes the connection. */
+/**
+ * Reads at most `limit` bytes into `into`; past that it cancels the stream,
+ * which closes the connection. Always chunk by chunk, even for a short
+ * declared length: when the receiver stalls or breaks off mid-body, the
+ * bytes that did arrive are already in `into` for the log.
+ */
 async function readLimited(res: Response, limit: number, into: { chunks: Uint8Array[]; size: number }): Promise<boolean> {
   const body = res.body;
   if (!body) return false;
-  // The common case, a declared length within the limit, skips the stream machinery:
-  // the HTTP parser never delivers more than content-length bytes.
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (declared <= limit) {
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    into.chunks.push(bytes);
-    into.size = bytes.length;
-    return false;
-  }
   const reader = body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -292,13 +301,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const during = phase === "body" ? ` while reading the response body (status ${result.statusCode})` : "";
       if (budget.expired) return fail("timeout", `timed out after ${req.timeoutMs} ms waiting for ${where}${during || " to answer"}`);
       if (closed) return fail("connection_reset", `cut off${during}: the HTTP client was closed`);
-      const code = errorCode(err);
-      const kind = transportCode(code);
-      const detail = `${cleanMessage(err)}${cleanMessage(err).includes(code) ? "" : ` (${code})`}`;
-      if (kind === "connection_refused") return fail(kind, `could not connect to ${where}: ${detail}`);
-      if (kind === "tls") return fail(kind, `TLS with ${where} failed: ${detail}`);
-      if (kind === "connection_reset") return fail(kind, `connection to ${where} broke off${during || " before a response arrived"}: ${detail}`);
-      return fail(kind, `request to ${where} failed${during}: ${detail}`);
+      const failure = describeFailure(err, { where, during });
+      return fail(failure.code, failure.message);
     } finally {
       global.release();
       origin.release();

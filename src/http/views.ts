@@ -56,7 +56,8 @@ export function deliveryView(d: Delivery, attempts?: Attempt[]) {
   };
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading byte-order mark is part of the bytes received and stays in the text.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * One attempt. The response body is shown as text when it is valid UTF-8,

@@ -144,9 +144,10 @@ describe("the client behind the guard", () => {
     ["2130706433", v4("127.0.0.1")],
     ["[::1]", v4("127.0.0.1")],
     ["internal.test", v4("127.0.0.1")],
-    ["private.test", v4("10.0.0.1")],
-    ["mixed.test", v4("8.8.8.8", "10.0.0.1")],
-    ["mixed-loopback.test", v4("8.8.8.8", "127.0.0.1")],
+    // Only loopback answers at this level: were the guard broken, the
+    // connection would still stay on this machine. Private, mixed and
+    // metadata answers are covered by the vetDestination table above.
+    ["loopback-second.test", v4("127.0.0.2", "127.0.0.1")],
   ])("http://%s is blocked_address and the local server receives no connection", async (host, answer) => {
     const server = await countingServer();
     const result = await send(client(false, scripted(answer)), `http://${host}:${server.port}/hook`);
@@ -155,14 +156,6 @@ describe("the client behind the guard", () => {
     expect(result.statusCode).toBeNull();
     await Bun.sleep(50); // give a stray connection time to show up before counting
     expect(server.accepted()).toBe(0);
-  });
-
-  test("169.254.169.254 is blocked_address without any network traffic", async () => {
-    const resolver = scripted(v4("8.8.8.8"));
-    const result = await send(client(false, resolver), "http://169.254.169.254/latest/meta-data/");
-    expect(result.error?.code).toBe("blocked_address");
-    expect(result.error?.message).toContain("cloud_metadata");
-    expect(resolver.calls).toEqual([]);
   });
 
   test("with private networks allowed, loopback (name, literal, IPv6) is delivered", async () => {
