@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
+import { MASK } from "./render.ts";
 import { configSchema, KEY_FORMATS, sectionSchemas, type Config, type SectionName } from "./schema.ts";
 
 /** Exit code for a configuration error (sysexits EX_CONFIG). */
@@ -152,7 +153,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, en
   }
   const where = formatPath(issue.path);
   const value = valueAt(raw, issue.path) ?? issue.input;
-  const shown = value === undefined ? "" : ` = ${JSON.stringify(value)}`;
+  // A rejected secret is still somebody's secret: say what is wrong, not what it was.
+  const secret = KEY_FORMATS[issue.path.slice(0, 2).join(".")] === "secret";
+  const shown = value === undefined ? "" : secret ? ` = "${MASK}"` : ` = ${JSON.stringify(value)}`;
   const env = envSources.get(issue.path.slice(0, 2).join("."));
   const from = env && issue.path.length >= 2 ? ` (from ${env})` : "";
   const message = issue.code === "invalid_type" && value === undefined ? `missing; ${issue.message}` : issue.message;

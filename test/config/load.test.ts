@@ -191,6 +191,16 @@ describe("environment overrides", () => {
       'server.listen = "nope" (from HOOKGATE_SERVER_LISTEN): expected "host:port", such as "127.0.0.1:8720" or "[::1]:8720"',
     ],
     ["HOOKGATE_LOG_LEVEL", "loud", 'log.level = "loud" (from HOOKGATE_LOG_LEVEL): expected one of "trace", "debug", "info", "warn", "error", "fatal", "silent"'],
+    [
+      "HOOKGATE_SERVER_ADMIN_TOKEN",
+      "short-secret",
+      'server.admin_token = "********" (from HOOKGATE_SERVER_ADMIN_TOKEN): expected at least 32 printable characters without spaces, or empty to generate one',
+    ],
+    [
+      "HOOKGATE_CALLBACKS_SECRET",
+      "whsec_tooshort",
+      'callbacks.secret = "********" (from HOOKGATE_CALLBACKS_SECRET): expected "whsec_" followed by the base64 of 24 to 64 random bytes',
+    ],
   ])("names %s in the error for the bad value %p", (name, value, line) => {
     expect(configProblems(() => loadConfig({ env: { [name]: value }, cwd: dir.path }))).toEqual([line]);
   });

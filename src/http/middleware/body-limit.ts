@@ -12,7 +12,11 @@ import type { HttpEnv } from "../deps.ts";
 export function bodyLimit(maxBytes: number): MiddlewareHandler<HttpEnv> {
   return honoBodyLimit({
     maxSize: maxBytes,
-    onError: () => {
+    onError: (c) => {
+      // The rest of the body is not wanted: closing after the answer spares
+      // the client sending it and stops the connection waiting for bytes
+      // that a client which reads the 413 may never send.
+      c.header("Connection", "close");
       throw payloadTooLarge(maxBytes);
     },
   });

@@ -5,7 +5,7 @@ import type { HttpDeps, HttpEnv } from "../deps.ts";
 import { conflict, notFound } from "../errors.ts";
 import { fetchSize, page, pageQuery } from "../pagination.ts";
 import { tenantSchema } from "../schemas/endpoint.ts";
-import { queryParams } from "../validate.ts";
+import { noBody, queryParams } from "../validate.ts";
 import { deliveryView } from "../views.ts";
 
 export const deliveryStatusSchema = z.enum(["pending", "succeeded", "failed"], {
@@ -45,6 +45,7 @@ export function deliveryRoutes(deps: HttpDeps, wake: () => void) {
 
   app.post("/:id/retry", async (c) => {
     const id = c.req.param("id");
+    await noBody(c);
     const delivery = await store.deliveries.get(id);
     if (!delivery) throw notFound(`delivery ${id}`);
     if (delivery.endpointId !== null) {

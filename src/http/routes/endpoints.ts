@@ -6,7 +6,7 @@ import type { HttpDeps, HttpEnv } from "../deps.ts";
 import { conflict, notFound } from "../errors.ts";
 import { fetchSize, page, pageQuery } from "../pagination.ts";
 import { endpointSchemas, tenantSchema } from "../schemas/endpoint.ts";
-import { jsonBody, parseWith, queryParams, readOptionalJson } from "../validate.ts";
+import { jsonBody, noBody, optionalJsonBody, queryParams } from "../validate.ts";
 import { attemptView, deliveryView, endpointView, secretsView } from "../views.ts";
 import { deliveryStatusSchema } from "./deliveries.ts";
 import { timeSchema } from "../schemas/event.ts";
@@ -83,6 +83,7 @@ export function endpointRoutes(deps: HttpDeps) {
 
   app.delete("/:id", async (c) => {
     const id = c.req.param("id");
+    await noBody(c);
     if (!(await store.endpoints.remove(id, clock.now()))) throw notFound(`endpoint ${id}`);
     c.get("log").info({ endpoint_id: id }, "endpoint deleted");
     return c.body(null, 204);
@@ -90,6 +91,7 @@ export function endpointRoutes(deps: HttpDeps) {
 
   app.post("/:id/disable", async (c) => {
     const id = c.req.param("id");
+    await noBody(c);
     const e = await store.endpoints.setState(id, { enabled: false, reason: "manual" }, clock.now());
     if (!e) throw notFound(`endpoint ${id}`);
     return c.json(endpointView(e));
@@ -97,6 +99,7 @@ export function endpointRoutes(deps: HttpDeps) {
 
   app.post("/:id/enable", async (c) => {
     const id = c.req.param("id");
+    await noBody(c);
     const e = await store.endpoints.setState(id, { enabled: true }, clock.now());
     if (!e) throw notFound(`endpoint ${id}`);
     return c.json(endpointView(e));
@@ -111,7 +114,7 @@ export function endpointRoutes(deps: HttpDeps) {
   app.post("/:id/rotate-secret", async (c) => {
     const id = c.req.param("id");
     await load(id);
-    const input = parseWith(schemas.rotate, (await readOptionalJson(c)) ?? {});
+    const input = await optionalJsonBody(c, schemas.rotate);
     const secret = input.secret ?? generateSecret(randomBytes);
     const secrets = await store.endpoints.rotateSecret(id, secret, clock.now(), ROTATION_OVERLAP_MS, MAX_PREVIOUS_SECRETS);
     if (!secrets) throw notFound(`endpoint ${id}`);
@@ -121,7 +124,7 @@ export function endpointRoutes(deps: HttpDeps) {
 
   app.post("/:id/test", async (c) => {
     const endpoint = await load(c.req.param("id"));
-    const input = parseWith(testBody, (await readOptionalJson(c)) ?? {});
+    const input = await optionalJsonBody(c, testBody);
     const { delivery, attempt } = await deps.testSend(endpoint, input.event_type);
     return c.json({ ...attemptView(attempt), delivery_id: delivery.id, event_id: delivery.eventId, event_type: delivery.eventType });
   });

@@ -15,6 +15,10 @@ export const tenantSchema = z.string().regex(TENANT_PATTERN, {
 
 const MAX_JSON_BYTES = 16 * 1024;
 
+// A header value is bytes on the wire: fetch refuses characters above U+00FF,
+// so such a value would make every delivery to the endpoint fail.
+const LATIN1 = /^[\u0000-\u00ff]*$/;
+
 /** Endpoint create/patch schemas for this configuration. */
 export function endpointSchemas(config: Config) {
   const catalog = config.event_types.map((t) => t.name);
@@ -48,6 +52,7 @@ export function endpointSchemas(config: Config) {
         else if (RESERVED_HEADERS.has(lower) || lower === signatureHeader)
           ctx.addIssue({ code: "custom", path: [name], message: "is set by hookgate and cannot be overridden" });
         else if (!isHeaderValue(h[name]!)) ctx.addIssue({ code: "custom", path: [name], message: "value has control characters or is too long" });
+        else if (!LATIN1.test(h[name]!)) ctx.addIssue({ code: "custom", path: [name], message: "value has characters beyond U+00FF, which HTTP header bytes cannot carry" });
       }
     });
 
