@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
 import { migrate } from "./db/migrate.ts";
-import { openDatabase } from "./db/open.ts";
+import { openDatabase, unusableDatabase } from "./db/open.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createIdGenerator } from "./domain/ids.ts";
 import { resolveAdminToken, resolveCallbacksSecret } from "./generated-secrets.ts";
@@ -25,6 +25,7 @@ import type { Logger } from "./log.ts";
 import { StartupError } from "./startup-error.ts";
 import { createSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/types.ts";
+import { StoreUnavailableError } from "./store/write-queue.ts";
 
 export interface RunningApp {
   /** Base URL the server listens on (the real port when 0 was asked). */
@@ -90,6 +91,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       concurrency: config.delivery.concurrency,
       maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
       leaseMs,
+      ids,
     });
     const wake = () => dispatcher.wake();
     const ingest = createIngest({ store, clock, ids, wake });
@@ -110,6 +112,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
           name: "delivery",
           check: async () => {
             if (!dispatcher.isRunning) throw new Error("delivery loop not running");
+            // A loop that runs but cannot claim (damaged or full database) delivers nothing either.
+            const failing = dispatcher.lastError;
+            if (failing) throw new Error(`delivery loop failing: ${failing.message}`);
           },
         },
       ],
@@ -136,23 +141,35 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       }),
     );
     const url = `http://${listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname}:${server.port}`;
-    log.info({ url, data_dir: dataDir }, "listening");
+    // On the next turn of the event loop, after main has installed the signal
+    // handlers: supervisors and tests take this line as "up", and a SIGTERM
+    // sent the moment it appears must find the handlers in place (a signal
+    // that came first would kill the process with its default action).
+    setImmediate(() => log.info({ url, data_dir: dataDir }, "listening"));
 
     return {
       url,
       store,
       dispatcher,
       async stop(deadlineMs) {
-        // 1. No new requests; open ones get until the deadline.
+        // One deadline for everything, so the process is gone when the
+        // operator (or systemd's stop timeout) was told it would be.
+        const deadline = clock.monotonic() + deadlineMs;
+        const left = () => Math.max(0, deadline - clock.monotonic());
+        // 1. No new connections (idle keep-alive ones are closed); open requests may finish.
         const graceful = server.stop(false);
-        const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(deadlineMs).then(() => true)]);
+        // 2. At the same time no new claims: attempts in flight finish and are
+        // recorded meanwhile. What is still in flight at the deadline stays
+        // leased, and the next start records it as cut off and sends it again.
+        const draining = dispatcher.stop(deadlineMs);
+        const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(left()).then(() => true)]);
         if (timedOut) {
           log.warn({ deadline_ms: deadlineMs }, "requests still open at the shutdown deadline; closing them");
           await server.stop(true);
         }
-        // 2. No new jobs. 3. No new claims; attempts in flight finish and are recorded, up to the deadline.
+        // 3. No new jobs.
         await jobs.stop();
-        await dispatcher.stop(deadlineMs);
+        await draining;
         await client.close();
         // 4. Fold the WAL into the database and close it.
         await store.maintenance.checkpoint();
@@ -161,6 +178,12 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     };
   } catch (err) {
     opened.close();
+    const damaged = unusableDatabase(err, opened.path);
+    if (damaged) throw damaged;
+    if (err instanceof StoreUnavailableError) {
+      // Start-up commits (taking over a dead run's leases): a full or read-only disk is the operator's to fix.
+      throw new StartupError(`cannot write to the database ${opened.path} at start-up: ${err.message} (is its disk full or read-only?)`);
+    }
     throw err;
   }
 }

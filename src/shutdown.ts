@@ -1,7 +1,9 @@
 /**
- * Signal handling. The first SIGTERM or SIGINT stops in order: HTTP first
- * (no new work), then (as they arrive) jobs and the delivery drain, then the
- * database is closed, and the process exits 0. A second signal exits at once.
+ * Signal handling. The first SIGTERM or SIGINT stops (app.ts has the order):
+ * no new connections and no new claims at once, then open requests and
+ * attempts in flight get until one deadline, then jobs stop, the database is
+ * checkpointed and closed, and the process exits 0. A second signal exits at
+ * once. The handlers are installed before the daemon logs "listening".
  */
 import type { RunningApp } from "./app.ts";
 import type { Logger } from "./log.ts";

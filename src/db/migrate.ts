@@ -7,6 +7,7 @@ import type { Database } from "bun:sqlite";
 import { StartupError } from "../startup-error.ts";
 import init from "./migrations/0001_init.sql" with { type: "text" };
 import dispatchIndexes from "./migrations/0002_dispatch_indexes.sql" with { type: "text" };
+import leaseStart from "./migrations/0003_lease_start.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -18,6 +19,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "init", sql: init },
   { version: 2, name: "dispatch_indexes", sql: dispatchIndexes },
+  { version: 3, name: "lease_start", sql: leaseStart },
 ];
 
 /** Brings the schema up to date; returns the versions applied now. */

@@ -31,13 +31,7 @@ export function openDatabase(dataDir: string): OpenedDatabase {
   } catch (err) {
     db?.close();
     lock.close();
-    if (err instanceof SQLiteError && /SQLITE_(NOTADB|CORRUPT|CANTOPEN|IOERR|PERM|READONLY)/.test(err.code ?? "")) {
-      throw new StartupError(
-        `cannot use the database ${path}: ${err.message} (${err.code}). ` +
-          "hookgate will not replace it; restore it from a backup or move it away to start empty",
-      );
-    }
-    throw err;
+    throw unusableDatabase(err, path) ?? err;
   }
   const opened = db;
   return {
@@ -48,6 +42,22 @@ export function openDatabase(dataDir: string): OpenedDatabase {
       lock.close();
     },
   };
+}
+
+/**
+ * A StartupError explaining that the database file itself is the problem
+ * (not SQLite, damaged, unreadable), for an error met while opening or first
+ * using it; null for any other error. Damage can surface after the open, when
+ * start-up first reads or writes a damaged page, so app.ts asks too. The
+ * error may come wrapped (a failed group commit keeps it as its cause).
+ */
+export function unusableDatabase(err: unknown, path: string): StartupError | null {
+  const sqlite = err instanceof SQLiteError ? err : (err as { cause?: unknown } | null)?.cause;
+  if (!(sqlite instanceof SQLiteError) || !/^SQLITE_(NOTADB|CORRUPT|CANTOPEN|IOERR|PERM|READONLY)/.test(sqlite.code ?? "")) return null;
+  return new StartupError(
+    `cannot use the database ${path}: ${sqlite.message} (${sqlite.code}). ` +
+      "hookgate will not replace it; restore it from a backup or move it away to start empty",
+  );
 }
 
 function ensureDataDir(dir: string): void {

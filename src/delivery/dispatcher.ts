@@ -5,10 +5,14 @@
  * one re-armed timer until the earliest due time or until ingest wakes it;
  * it never polls. A failed delivery is data (recorded by the deliverer); an
  * error here is internal, logged, and the lease brings the delivery back.
+ * Each look first checks the wall clock against the monotonic one, and moves
+ * the stored schedule along with a step of the wall clock.
  */
 import type { Clock } from "../clock.ts";
+import { createIdGenerator, type IdGenerator } from "../domain/ids.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedDelivery, Store } from "../store/types.ts";
+import { ClockStepDetector, DEFAULT_STEP_THRESHOLD_MS } from "./clock-step.ts";
 import type { Deliverer } from "./deliver.ts";
 
 export interface DispatcherOptions {
@@ -16,6 +20,10 @@ export interface DispatcherOptions {
   maxPerEndpoint: number;
   /** How long a claim holds a delivery; longer than the attempt timeout. */
   leaseMs: number;
+  /** Ids for the attempts recorded at start-up for a dead process's cut attempts; by default from `clock`. */
+  ids?: IdGenerator;
+  /** A wall-clock step larger than this moves the schedule; default DEFAULT_STEP_THRESHOLD_MS. */
+  clockStepThresholdMs?: number;
 }
 
 /** Longest sleep between looks at the clock, so a stepped clock is noticed. */
@@ -39,6 +47,8 @@ export class Dispatcher {
   private started = false;
   private stopping = false;
   private manual = false;
+  private readonly clockSteps: ClockStepDetector;
+  private tickError: Error | null = null;
 
   constructor(
     private readonly store: Store,
@@ -46,16 +56,21 @@ export class Dispatcher {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: DispatcherOptions,
-  ) {}
+  ) {
+    this.clockSteps = new ClockStepDetector(options.clockStepThresholdMs ?? DEFAULT_STEP_THRESHOLD_MS);
+  }
 
   /**
    * Takes over the leases a previous process left (it held the data dir
-   * lock, so it is dead) and starts. With `manual`, no timer is armed and
+   * lock, so it is dead): each attempt it was making is recorded as cut off
+   * and made again. Then starts. With `manual`, no timer is armed and
    * nothing wakes it: tests drive it with tick().
    */
   async start(options: { manual?: boolean } = {}): Promise<void> {
-    const released = await this.store.deliveries.releaseAllLeases(this.clock.now());
-    if (released > 0) this.log.info({ deliveries: released }, "took over leases of a previous run");
+    const ids = this.options.ids ?? createIdGenerator(() => this.clock.now());
+    const taken = await this.store.deliveries.takeOverLeases(this.clock.now(), () => ids("att"));
+    if (taken > 0) this.log.warn({ deliveries: taken }, "attempts cut off by the end of the previous run recorded; making them again");
+    this.clockSteps.observe(this.clock.now(), this.clock.monotonic());
     this.manual = options.manual ?? false;
     this.started = true;
     if (!this.manual) await this.tick();
@@ -64,6 +79,11 @@ export class Dispatcher {
   /** True while claiming work; for /readyz. */
   get isRunning(): boolean {
     return this.started && !this.stopping;
+  }
+
+  /** Why the last look at the due work failed (database full, damaged, unwritable), or null when it worked; for /readyz. */
+  get lastError(): Error | null {
+    return this.tickError;
   }
 
   /** Attempts in flight now. */
@@ -90,9 +110,14 @@ export class Dispatcher {
     }
     this.ticking = true;
     try {
+      const wall = this.clock.now();
+      const step = this.clockSteps.observe(wall, this.clock.monotonic());
+      if (step !== 0) await this.followClockStep(step, wall);
       const claimedAt = await this.fillSlots();
       await this.armTimer(claimedAt);
+      this.tickError = null;
     } catch (err) {
+      this.tickError = err instanceof Error ? err : new Error(String(err));
       this.log.error({ err }, "dispatcher tick failed; retrying shortly");
       this.setTimer(ERROR_BACKOFF_MS);
     } finally {
@@ -119,6 +144,25 @@ export class Dispatcher {
     if (!drained) {
       this.log.warn({ in_flight: this.running.size }, "deliveries still in flight at the deadline; they are retried after restart");
     }
+  }
+
+  /**
+   * The wall clock stepped by `step` since the last look (it reads `wall`
+   * now): moves every pending due time and lease by the same step, before
+   * anything is claimed, so a step forward does not make every retry (and
+   * every live lease) due at once, and a step back does not hold them for
+   * as long as the step.
+   */
+  private async followClockStep(step: number, wall: number): Promise<void> {
+    let moved: number;
+    try {
+      moved = await this.store.deliveries.shiftSchedule(step, wall - step);
+    } catch (err) {
+      // Not moved: keep the step pending, so the next look tries again (tick logs the error).
+      this.clockSteps.unreport(step);
+      throw err;
+    }
+    this.log.warn({ step_ms: step, deliveries: moved }, "wall clock stepped; pending deliveries moved with it");
   }
 
   /** Claims until the slots are full or nothing more fits; returns the time of the last look. */

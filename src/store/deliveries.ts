@@ -42,6 +42,18 @@ function fromRow(r: DeliveryRow): Delivery {
 
 const MAX_ID = "\uffff";
 
+/** A lease a dead process left behind: the attempt it was making was cut off. */
+export interface LeftLease {
+  id: string;
+  endpointId: string | null;
+  /** attempt_count before the cut attempt. */
+  attemptCount: number;
+  /** When the lease was taken; null for leases older than that column. */
+  leasedAt: number | null;
+  leaseUntil: number;
+  isTest: boolean;
+}
+
 /** Statements over the deliveries table. */
 export class DeliveryTable {
   private readonly db: Database;
@@ -55,14 +67,16 @@ export class DeliveryTable {
   private readonly requeueStmt: Statement;
   private readonly recoverStmt: Statement;
   private readonly earliestStmt: Statement<{ t: number | null }, []>;
-  private readonly releaseLeasesStmt: Statement;
+  private readonly leftLeasesStmt: Statement<{ id: string; endpoint_id: string | null; attempt_count: number; leased_at: number | null; lease_until: number; is_test: number }, []>;
+  private readonly cutStmt: Statement;
+  private readonly shiftStmt: Statement;
 
   constructor(db: Database) {
     this.db = db;
     this.insertStmt = db.query(`INSERT INTO deliveries (id, event_id, tenant, event_type, endpoint_id, url, status,
-      attempt_count, next_attempt_at, lease_until, last_error, is_test, created_at, updated_at)
+      attempt_count, next_attempt_at, lease_until, leased_at, last_error, is_test, created_at, updated_at)
       VALUES ($id, $event_id, $tenant, $event_type, $endpoint_id, $url, $status, $attempt_count, $next_attempt_at,
-      $lease_until, $last_error, $is_test, $now, $now)`);
+      $lease_until, CASE WHEN $lease_until IS NULL THEN NULL ELSE $now END, $last_error, $is_test, $now, $now)`);
     this.getStmt = db.query("SELECT * FROM deliveries WHERE id = ?");
     this.forEventStmt = db.query("SELECT * FROM deliveries WHERE event_id = ? ORDER BY id");
     // Due work, earliest first, from the partial index; endpoints already at
@@ -73,21 +87,33 @@ export class DeliveryTable {
       ORDER BY d.next_attempt_at LIMIT ?3`);
     // A lease is a due time in the future: if the holder dies, the delivery
     // simply becomes due again when the lease runs out.
-    this.leaseStmt = db.query("UPDATE deliveries SET lease_until = $until, next_attempt_at = $until WHERE id = $id");
+    this.leaseStmt = db.query("UPDATE deliveries SET lease_until = $until, next_attempt_at = $until, leased_at = $now WHERE id = $id");
     this.finishStmt = db.query(`UPDATE deliveries SET status = $status, attempt_count = attempt_count + 1,
-      next_attempt_at = $next_attempt_at, lease_until = NULL, last_error = $last_error, updated_at = $now
+      next_attempt_at = $next_attempt_at, lease_until = NULL, leased_at = NULL, last_error = $last_error, updated_at = $now
       WHERE id = $id AND status = 'pending'`);
     this.failPendingStmt = db.query(`UPDATE deliveries SET status = 'failed', last_error = $reason,
-      next_attempt_at = NULL, lease_until = NULL, updated_at = $now
+      next_attempt_at = NULL, lease_until = NULL, leased_at = NULL, updated_at = $now
       WHERE endpoint_id = $endpoint_id AND status = 'pending'`);
     this.requeueStmt = db.query(`UPDATE deliveries SET status = 'pending', next_attempt_at = $now, lease_until = NULL,
-      schedule_start = attempt_count, updated_at = $now WHERE id = $id AND status <> 'pending'`);
+      leased_at = NULL, schedule_start = attempt_count, updated_at = $now WHERE id = $id AND status <> 'pending'`);
     this.recoverStmt = db.query(`UPDATE deliveries SET status = 'pending', next_attempt_at = $now, lease_until = NULL,
-      schedule_start = attempt_count, updated_at = $now
+      leased_at = NULL, schedule_start = attempt_count, updated_at = $now
       WHERE endpoint_id = $endpoint_id AND status = 'failed' AND is_test = 0 AND created_at >= $since`);
     this.earliestStmt = db.query("SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'");
-    this.releaseLeasesStmt = db.query(`UPDATE deliveries SET next_attempt_at = $now, lease_until = NULL
-      WHERE lease_until IS NOT NULL AND status = 'pending'`);
+    this.leftLeasesStmt = db.query(`SELECT id, endpoint_id, attempt_count, leased_at, lease_until, is_test FROM deliveries
+      WHERE lease_until IS NOT NULL AND status = 'pending' ORDER BY id`);
+    this.cutStmt = db.query(`UPDATE deliveries SET status = $status, attempt_count = attempt_count + 1,
+      next_attempt_at = $next_attempt_at, lease_until = NULL, leased_at = NULL, last_error = 'connection_reset', updated_at = $now
+      WHERE id = $id AND status = 'pending'`);
+    // Only rows whose times were written before the step: a row written
+    // since (an ingest, a recorded attempt) already carries stepped times.
+    // Those are told apart by updated_at (or leased_at, when the lease is
+    // newer) on the old side of `before`; exact for a forward step longer
+    // than the time since the last look. Rows written between a backward
+    // step and its detection move too: they only come due early.
+    this.shiftStmt = db.query(`UPDATE deliveries SET next_attempt_at = next_attempt_at + $step,
+      lease_until = lease_until + $step, leased_at = leased_at + $step
+      WHERE status = 'pending' AND max(updated_at, coalesce(leased_at, updated_at)) <= $before`);
   }
 
   insert(d: NewDelivery, event: { id: string; tenant: string; type: string; isTest: boolean }, attemptCount: number, now: number): void {
@@ -134,8 +160,8 @@ export class DeliveryTable {
     return this.candidatesStmt.all(now, JSON.stringify(full), limit).map((r) => ({ delivery: fromRow(r), payload: r.payload }));
   }
 
-  lease(id: string, until: number): void {
-    this.leaseStmt.run({ id, until });
+  lease(id: string, until: number, now: number): void {
+    this.leaseStmt.run({ id, until, now });
   }
 
   /** Records the state after an attempt; false when the delivery was no longer pending (deleted endpoint). */
@@ -160,7 +186,25 @@ export class DeliveryTable {
     return this.earliestStmt.get()?.t ?? null;
   }
 
-  releaseAllLeases(now: number): number {
-    return this.releaseLeasesStmt.run({ now }).changes;
+  /** Pending deliveries still leased: at start-up, the ones a dead process was attempting. */
+  leftLeases(): LeftLease[] {
+    return this.leftLeasesStmt.all().map((r) => ({
+      id: r.id,
+      endpointId: r.endpoint_id,
+      attemptCount: r.attempt_count,
+      leasedAt: r.leased_at,
+      leaseUntil: r.lease_until,
+      isTest: r.is_test === 1,
+    }));
+  }
+
+  /** Counts a cut-off attempt and ends the lease: due again at `nextAttemptAt`, or failed when null. */
+  cut(id: string, nextAttemptAt: number | null, now: number): void {
+    this.cutStmt.run({ id, status: nextAttemptAt === null ? "failed" : "pending", next_attempt_at: nextAttemptAt, now });
+  }
+
+  /** Moves the due times and leases of pending deliveries written at or before `before` by `stepMs`; returns how many. */
+  shift(stepMs: number, before: number): number {
+    return this.shiftStmt.run({ step: stepMs, before }).changes;
   }
 }

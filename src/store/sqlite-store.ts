@@ -11,6 +11,7 @@ import { EndpointSecretTable } from "./endpoint-secrets.ts";
 import { EndpointTable } from "./endpoints.ts";
 import { EventTable } from "./events.ts";
 import { IdempotencyKeyTable } from "./idempotency-keys.ts";
+import { takeOverLeases } from "./lease-takeover.ts";
 import type {
   AttemptRecord,
   ClaimedDelivery,
@@ -220,7 +221,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
               }
               taken.set(ep, used + 1);
             }
-            leaseDeliveries.lease(c.delivery.id, now + leaseMs);
+            leaseDeliveries.lease(c.delivery.id, now + leaseMs, now);
             claimed.push({ ...c, delivery: { ...c.delivery, leaseUntil: now + leaseMs } });
           }
           const progressed = claimed.length > claimedBefore || skip.length > skippedBefore;
@@ -244,8 +245,11 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     recover(endpointId, since, now) {
       return writes.run(() => deliveries.recover(endpointId, since, now));
     },
-    async releaseAllLeases(now) {
-      return writes.run(() => deliveries.releaseAllLeases(now));
+    takeOverLeases(now, newAttemptId) {
+      return writes.run(() => takeOverLeases(deliveries, attempts, now, newAttemptId));
+    },
+    shiftSchedule(stepMs, writtenBefore) {
+      return writes.run(() => deliveries.shift(stepMs, writtenBefore));
     },
   };
 
@@ -283,6 +287,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       });
     },
     async close() {
+      writes.close();
       leaseDb.close();
       close();
     },

@@ -205,8 +205,20 @@ export interface DeliveryStore {
   retry(id: string, now: number): Promise<"queued" | "not_found" | "pending">;
   /** Queues again every failed delivery of the endpoint created at or after `since`. */
   recover(endpointId: string, since: number, now: number): Promise<number>;
-  /** Makes every leased delivery due now: at start-up, the leases of a dead process. */
-  releaseAllLeases(now: number): Promise<number>;
+  /**
+   * At start-up, before anything is claimed: every delivery still leased was
+   * being attempted by a process that died (it held the data dir lock). Each
+   * gets that attempt recorded as cut off and counted, and is due again at
+   * `now`; a test send ends failed instead, as test sends are never retried.
+   * One transaction. Returns how many were taken over.
+   */
+  takeOverLeases(now: number, newAttemptId: () => string): Promise<number>;
+  /**
+   * After the wall clock stepped by `stepMs`: moves the due times and leases
+   * of the pending deliveries written at or before `writtenBefore` (the old
+   * clock's reading of now) by the step, in one statement. Returns how many.
+   */
+  shiftSchedule(stepMs: number, writtenBefore: number): Promise<number>;
 }
 
 /** Periodic maintenance, for the jobs. */

@@ -24,6 +24,7 @@ interface Pending {
 export class WriteQueue {
   private queue: Pending[] = [];
   private scheduled = false;
+  private closed = false;
 
   constructor(
     private readonly db: Database,
@@ -32,6 +33,7 @@ export class WriteQueue {
 
   /** Runs `op` inside the next batch's transaction; resolves after the commit. */
   run<T>(op: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError("the database is closed (hookgate is stopping); nothing was written"));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
       if (!this.scheduled) {
@@ -41,7 +43,18 @@ export class WriteQueue {
     });
   }
 
+  /**
+   * Commits what is queued now, synchronously, and refuses every later
+   * write: the database closes next. Without it, an attempt finishing during
+   * shutdown would queue a batch that runs on a closed connection.
+   */
+  close(): void {
+    while (this.queue.length > 0) this.flush();
+    this.closed = true;
+  }
+
   private flush(): void {
+    if (this.closed) return;
     this.scheduled = false;
     const batch = this.queue.splice(0, this.maxBatch);
     if (this.queue.length > 0) {

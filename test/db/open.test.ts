@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { DATABASE_FILE, openDatabase, type OpenedDatabase } from "../../src/db/open.ts";
+import { Database, SQLiteError } from "bun:sqlite";
+import { DATABASE_FILE, openDatabase, unusableDatabase, type OpenedDatabase } from "../../src/db/open.ts";
+import { StoreUnavailableError } from "../../src/store/write-queue.ts";
 import { StartupError } from "../../src/startup-error.ts";
 import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
 
@@ -135,11 +137,71 @@ describe("openDatabase", () => {
     expect(open(dataDir).db.query("SELECT 1 AS one").get()).toEqual({ one: 1 });
   });
 
+  test("refuses a hookgate.db that is a directory and leaves it there", () => {
+    const dataDir = dir.join("data");
+    const path = `${dataDir}/${DATABASE_FILE}`;
+    mkdirSync(path, { recursive: true });
+    const err = openError(dataDir);
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.message).toContain(`cannot use the database ${path}`);
+    expect(err.message).toContain("SQLITE_CANTOPEN");
+    expect(err.message).toContain("will not replace it");
+    expect(statSync(path).isDirectory()).toBe(true);
+  });
+
+  test("refuses a database cut short after its first page and leaves its bytes unchanged", () => {
+    const dataDir = dir.join("data");
+    const first = open(dataDir);
+    first.db.run("CREATE TABLE kept (v TEXT)");
+    for (let i = 0; i < 200; i++) first.db.run("INSERT INTO kept VALUES (?)", ["x".repeat(500)]);
+    first.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    close(first);
+    const file = `${dataDir}/${DATABASE_FILE}`;
+    const cut = readFileSync(file).subarray(0, 4096);
+    writeFileSync(file, cut);
+    const err = openError(dataDir);
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.message).toContain("SQLITE_CORRUPT");
+    expect(readFileSync(file).equals(cut)).toBe(true);
+  });
+
   test("refuses a data_dir that is a file", () => {
     const path = dir.join("not-a-dir");
     writeFileSync(path, "");
     const err = openError(path);
     expect(err).toBeInstanceOf(StartupError);
     expect(err.message).toBe(`data_dir ${path} exists and is not a directory`);
+  });
+});
+
+describe("unusableDatabase", () => {
+  /** A real SQLiteError with the given code, from a database that is not one. */
+  function sqliteError(): SQLiteError {
+    const file = dir.join("not-a-db");
+    writeFileSync(file, "x".repeat(4096));
+    const db = new Database(file);
+    try {
+      db.query("SELECT * FROM sqlite_schema").all();
+    } catch (err) {
+      return err as SQLiteError;
+    } finally {
+      db.close();
+    }
+    throw new Error("expected SQLite to refuse the file");
+  }
+
+  test("explains a damaged database met after the open, also when it comes wrapped by a failed commit", () => {
+    const raw = sqliteError();
+    expect(raw.code).toBe("SQLITE_NOTADB");
+    for (const err of [raw, new StoreUnavailableError("database write failed", { cause: raw })]) {
+      const explained = unusableDatabase(err, "/data/hookgate.db");
+      expect(explained).toBeInstanceOf(StartupError);
+      expect(explained!.message).toStartWith("cannot use the database /data/hookgate.db: file is not a database (SQLITE_NOTADB). hookgate will not replace it");
+    }
+  });
+
+  test("leaves any other error alone", () => {
+    expect(unusableDatabase(new Error("boom"), "/data/hookgate.db")).toBeNull();
+    expect(unusableDatabase(null, "/data/hookgate.db")).toBeNull();
   });
 });

@@ -264,9 +264,14 @@ describe("start", () => {
     const { deliver, calls } = manualDeliverer();
     const d = dispatcher(deliver);
     await d.start({ manual: true });
-    for (const id of due) expect(await s.store.deliveries.get(id)).toMatchObject({ leaseUntil: null, nextAttemptAt: s.clock.now() });
+    for (const id of due) {
+      expect(await s.store.deliveries.get(id)).toMatchObject({ leaseUntil: null, nextAttemptAt: s.clock.now(), attemptCount: 1, lastError: "connection_reset" });
+      expect(await s.store.deliveries.attempts(id)).toEqual([expect.objectContaining({ n: 1, error: "connection_reset", statusCode: null, durationMs: 5 })]);
+    }
     await d.tick();
     expect(deliveryIds(calls)).toEqual(due);
+    // The attempt made again is the second one.
+    expect(calls.map((c) => c.claimed.delivery.attemptCount)).toEqual([1, 1, 1]);
   });
 
   test("in manual mode launches nothing until tick", async () => {
@@ -335,5 +340,110 @@ describe("stop", () => {
     expect(calls).toEqual([]);
     // It stays leased: the next start takes it over.
     expect((await s.store.deliveries.get(id!))!.leaseUntil).not.toBeNull();
+  });
+});
+
+describe("clock steps", () => {
+  const HOUR = 3_600_000;
+
+  /** A logger whose lines the test can read. */
+  function recordingLog(): { log: ReturnType<typeof createLogger>; lines: Record<string, any>[] } {
+    const lines: Record<string, any>[] = [];
+    return { log: createLogger("warn", { write: (line: string) => void lines.push(JSON.parse(line)) }), lines };
+  }
+
+  test("after the wall clock steps an hour forward, a retry due in 30 s is made 30 s later, not at once", async () => {
+    const [id] = await dueDeliveries(await createEndpoint(), 1, s.clock.now() + 30_000);
+    const { deliver, calls } = manualDeliverer();
+    const { log, lines } = recordingLog();
+    const d = dispatcher(deliver, {}, log);
+    await d.start({ manual: true });
+    await d.tick();
+    s.clock.step(HOUR);
+    await d.tick();
+    expect(calls).toEqual([]);
+    expect(lines).toEqual([expect.objectContaining({ level: "warn", msg: "wall clock stepped; pending deliveries moved with it", step_ms: HOUR, deliveries: 1 })]);
+    s.clock.advance(29_999);
+    await d.tick();
+    expect(calls).toEqual([]);
+    s.clock.advance(1);
+    await d.tick();
+    expect(deliveryIds(calls)).toEqual([id!]);
+  });
+
+  test("after the wall clock steps an hour back, a retry due in 30 s is still made 30 s later, not an hour later", async () => {
+    const [id] = await dueDeliveries(await createEndpoint(), 1, s.clock.now() + 30_000);
+    const { deliver, calls } = manualDeliverer();
+    const d = dispatcher(deliver);
+    await d.start({ manual: true });
+    s.clock.step(-HOUR);
+    await d.tick();
+    expect(calls).toEqual([]);
+    s.clock.advance(30_000);
+    await d.tick();
+    expect(deliveryIds(calls)).toEqual([id!]);
+  });
+
+  test("a backlog keeps its spacing across a step: deliveries due 10, 20 and 30 s from now do not all fire at once", async () => {
+    const ep = await createEndpoint();
+    const start = s.clock.now();
+    const ids: string[] = [];
+    for (const step of [1, 2, 3]) ids.push(...(await dueDeliveries(ep, 1, start + step * 10_000)));
+    const { deliver, calls } = manualDeliverer();
+    const d = dispatcher(deliver);
+    await d.start({ manual: true });
+    s.clock.step(HOUR);
+    for (let n = 1; n <= 3; n++) {
+      s.clock.advance(10_000);
+      await d.tick();
+      expect(deliveryIds(calls)).toEqual(ids.slice(0, n));
+    }
+  });
+
+  test("an attempt in flight is not claimed again when a forward step outruns its lease", async () => {
+    const [id] = await dueDeliveries(await createEndpoint(), 1);
+    const { deliver, calls } = manualDeliverer();
+    const d = dispatcher(deliver);
+    await d.start({ manual: true });
+    await d.tick();
+    expect(calls).toHaveLength(1);
+    s.clock.step(HOUR);
+    await d.tick();
+    expect(calls).toHaveLength(1);
+    calls[0]!.resolve(succeeded(calls[0]!.claimed));
+    await d.idle();
+    expect((await s.store.deliveries.get(id!))!.status).toBe("succeeded");
+  });
+
+  test("an event ingested after a forward step, before the next look, is delivered at once, not an hour late", async () => {
+    const ep = await createEndpoint();
+    const { deliver, calls } = manualDeliverer();
+    const d = dispatcher(deliver);
+    await d.start({ manual: true });
+    s.clock.advance(1000);
+    s.clock.step(HOUR);
+    const [id] = await dueDeliveries(ep, 1);
+    await d.tick();
+    expect(deliveryIds(calls)).toEqual([id!]);
+  });
+
+  test("a step the store could not follow is tried again at the next look", async () => {
+    const dueAt = s.clock.now() + 30_000;
+    const [id] = await dueDeliveries(await createEndpoint(), 1, dueAt);
+    const { deliver, calls } = manualDeliverer();
+    const { log, lines } = recordingLog();
+    const d = dispatcher(deliver, {}, log);
+    await d.start({ manual: true });
+    const shift = s.store.deliveries.shiftSchedule;
+    s.store.deliveries.shiftSchedule = async () => {
+      throw new Error("disk I/O error");
+    };
+    s.clock.step(HOUR);
+    await d.tick();
+    expect(lines.map((l) => l.msg)).toEqual(["dispatcher tick failed; retrying shortly"]);
+    s.store.deliveries.shiftSchedule = shift;
+    await d.tick();
+    expect(calls).toEqual([]);
+    expect((await s.store.deliveries.get(id!))!.nextAttemptAt).toBe(dueAt + HOUR);
   });
 });

@@ -2,7 +2,8 @@
  * A real webhook receiver on 127.0.0.1 for end-to-end tests: records every
  * request (headers, raw body, arrival time) and answers with whatever the
  * test's `respond` says, per path. A "hang" answer never completes until the
- * receiver closes.
+ * receiver closes; a promise of an answer (e.g. a slow subscriber) answers
+ * when it settles.
  */
 import type { Server } from "bun";
 
@@ -22,7 +23,7 @@ export interface Receiver {
   /** Requests to one path (e.g. "/a"). */
   at(path: string): ReceivedRequest[];
   /** Sets how a path answers; `answer(n)` gets the 1-based count of requests to that path. */
-  respond(path: string, answer: (n: number) => Answer): void;
+  respond(path: string, answer: (n: number, req: ReceivedRequest) => Answer | Promise<Answer>): void;
   /** Resolves once `count` requests reached `path` (or any path when null); rejects after `timeoutMs`. */
   waitFor(path: string | null, count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): void;
@@ -31,7 +32,7 @@ export interface Receiver {
 /** Starts a receiver; every path answers 200 until told otherwise. */
 export function startReceiver(): Receiver {
   const requests: ReceivedRequest[] = [];
-  const answers = new Map<string, (n: number) => Answer>();
+  const answers = new Map<string, (n: number, req: ReceivedRequest) => Answer | Promise<Answer>>();
   const counts = new Map<string, number>();
   const hanging: (() => void)[] = [];
   const waiters: (() => void)[] = [];
@@ -43,11 +44,12 @@ export function startReceiver(): Receiver {
     async fetch(req) {
       const path = new URL(req.url).pathname;
       const body = await req.text();
-      requests.push({ path, headers: Object.fromEntries(req.headers), body, receivedAt: Date.now() });
+      const received: ReceivedRequest = { path, headers: Object.fromEntries(req.headers), body, receivedAt: Date.now() };
+      requests.push(received);
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
       for (const w of waiters.splice(0)) w();
-      const answer = (answers.get(path) ?? (() => 200))(n);
+      const answer = await (answers.get(path) ?? (() => 200))(n, received);
       if (answer === "hang") {
         await new Promise<void>((resolve) => hanging.push(resolve));
         return new Response("released", { status: 503 });

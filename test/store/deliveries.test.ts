@@ -529,26 +529,6 @@ describe("recover", () => {
   });
 });
 
-describe("releaseAllLeases", () => {
-  test("makes every leased delivery due now and leaves unleased ones alone", async () => {
-    const ep = await createEndpoint();
-    const leased = [await due(ep), await due(null)];
-    expect(claimIds(await claim())).toEqual(leased);
-    const later = await due(ep, s.clock.now() + HOUR);
-    s.clock.advance(10);
-    const now = s.clock.now();
-    expect(await s.store.deliveries.releaseAllLeases(now)).toBe(2);
-    for (const id of leased) expect(await get(id)).toMatchObject({ status: "pending", leaseUntil: null, nextAttemptAt: now });
-    expect(await get(later)).toMatchObject({ leaseUntil: null, nextAttemptAt: now - 10 + HOUR });
-    expect(claimIds(await claim(now))).toEqual(leased);
-  });
-
-  test("answers 0 when nothing is leased", async () => {
-    await due(await createEndpoint());
-    expect(await s.store.deliveries.releaseAllLeases(s.clock.now())).toBe(0);
-  });
-});
-
 describe("earliestDue", () => {
   test("answers null when nothing is pending", async () => {
     expect(await s.store.deliveries.earliestDue()).toBeNull();

@@ -166,3 +166,14 @@ describe("a batch that cannot commit", () => {
     expect(committed()).toEqual(["c"]);
   });
 });
+
+describe("close", () => {
+  test("commits what is queued at once, then refuses every later write with StoreUnavailableError", async () => {
+    const queued = queue.run(insert("a"));
+    queue.close();
+    expect(committed()).toEqual(["a"]);
+    expect(await queued).toBe("a");
+    await expect(queue.run(insert("b"))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(committed()).toEqual(["a"]);
+  });
+});
