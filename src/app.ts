@@ -129,9 +129,11 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         hostname: listen.hostname,
         port: listen.port,
         fetch: http.fetch,
-        // A backstop only: the body-limit middleware answers 413 in the API's
-        // error shape first; this cap bounds memory if a route ever skipped it.
-        maxRequestBodySize: config.server.max_body * 4,
+        // A backstop only: the body-limit middleware refuses a too-large
+        // Content-Length before reading and cuts a chunked body at the limit,
+        // answering 413 in the API's error shape. Bun's own refusal is a bare
+        // 413, so its cap sits far above, where only a broken route would need it.
+        maxRequestBodySize: Math.max(config.server.max_body * 4, 1024 ** 3),
         development: false,
         // Explicit, because Bun sets SO_REUSEPORT by default when development
         // is false: a second hookgate (another data dir) on the same port would

@@ -15,7 +15,7 @@ import type { ReadinessCheck } from "../../src/http/deps.ts";
 import { leaseFor } from "../../src/app.ts";
 import { createDeliverer } from "../../src/delivery/deliver.ts";
 import { Dispatcher } from "../../src/delivery/dispatcher.ts";
-import { createHttpClient, type HttpClient } from "../../src/delivery/http-client.ts";
+import { createHttpClient, type HttpClient, type Resolver } from "../../src/delivery/http-client.ts";
 import { createTestSender } from "../../src/delivery/test-send.ts";
 import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
@@ -47,7 +47,7 @@ export interface TestResponse {
 }
 
 /** Builds the app; `raw` is TOML-shaped config input merged over the test defaults. */
-export async function createTestApi(raw: Record<string, any> = {}, options: { random?: () => number } = {}): Promise<TestApi> {
+export async function createTestApi(raw: Record<string, any> = {}, options: { random?: () => number; resolver?: Resolver } = {}): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), "hookgate-http-"));
   const config = configSchema.parse({
     ...raw,
@@ -60,7 +60,10 @@ export async function createTestApi(raw: Record<string, any> = {}, options: { ra
   const readiness: ReadinessCheck[] = [{ name: "database", check: () => store.checkWritable() }];
   const ids = createIdGenerator(() => clock.now());
   const log = createLogger("silent");
-  const client: HttpClient = createHttpClient({ allowPrivateNetworks: config.delivery.allow_private_networks });
+  const client: HttpClient = createHttpClient({
+    allowPrivateNetworks: config.delivery.allow_private_networks,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  });
   const leaseMs = leaseFor(config.delivery.timeout);
   const deliver = createDeliverer({
     client,
