@@ -5,7 +5,7 @@
  * made again and be on record as failed, never as a success.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { cleanupDaemons, startDaemon, type Daemon } from "../helpers/daemon.ts";
+import { cleanupDaemons, deliveryWhen, startDaemon, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
 const T = 60_000; // per-test bound; the waits inside are tighter
@@ -27,17 +27,6 @@ async function createEndpoint(d: Daemon, url: string): Promise<string> {
   const r = await d.api("POST", "/v1/endpoints", { url });
   expect(r.status).toBe(201);
   return r.json.id;
-}
-
-/** Polls a delivery until `done` holds; bounded. */
-async function deliveryWhen(d: Daemon, id: string, done: (dl: any) => boolean, timeoutMs = 15_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await d.api("GET", `/v1/deliveries/${id}`);
-    if (done(r.json)) return r.json;
-    if (Date.now() > deadline) throw new Error(`delivery ${id} never reached the expected state: ${JSON.stringify(r.json)}`);
-    await Bun.sleep(100);
-  }
 }
 
 describe("kill -9", () => {

@@ -7,7 +7,7 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
-import { cleanupDaemons, startDaemon, type Daemon } from "../helpers/daemon.ts";
+import { cleanupDaemons, deliveryWhen, startDaemon, type Daemon } from "../helpers/daemon.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
 const T = 60_000; // per-test bound; the waits inside are tighter
@@ -45,17 +45,6 @@ function verifyStandard(secret: string, req: { body: string; headers: Record<str
     "webhook-timestamp": req.headers["webhook-timestamp"]!,
     "webhook-signature": req.headers["webhook-signature"]!,
   });
-}
-
-/** Polls a delivery until `done` holds; bounded. */
-async function deliveryWhen(d: Daemon, id: string, done: (dl: any) => boolean, timeoutMs = 15_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await d.api("GET", `/v1/deliveries/${id}`);
-    if (done(r.json)) return r.json;
-    if (Date.now() > deadline) throw new Error(`delivery ${id} never reached the expected state: ${JSON.stringify(r.json)}`);
-    await Bun.sleep(100);
-  }
 }
 
 describe("fan-out", () => {

@@ -338,3 +338,14 @@ function parseJsonLine(line: string): Record<string, any>[] {
     throw err;
   }
 }
+
+/** Polls GET /v1/deliveries/:id until `done` holds; bounded. */
+export async function deliveryWhen(d: Daemon, id: string, done: (dl: any) => boolean, timeoutMs = 15_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await d.api("GET", `/v1/deliveries/${id}`);
+    if (done(r.json)) return r.json;
+    if (Date.now() > deadline) throw new Error(`delivery ${id} never reached the expected state: ${JSON.stringify(r.json)}`);
+    await Bun.sleep(100);
+  }
+}
