@@ -8,6 +8,7 @@ import { StartupError } from "../startup-error.ts";
 import init from "./migrations/0001_init.sql" with { type: "text" };
 import dispatchIndexes from "./migrations/0002_dispatch_indexes.sql" with { type: "text" };
 import leaseStart from "./migrations/0003_lease_start.sql" with { type: "text" };
+import dueByEndpoint from "./migrations/0004_due_by_endpoint.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "init", sql: init },
   { version: 2, name: "dispatch_indexes", sql: dispatchIndexes },
   { version: 3, name: "lease_start", sql: leaseStart },
+  { version: 4, name: "due_by_endpoint", sql: dueByEndpoint },
 ];
 
 /** Brings the schema up to date; returns the versions applied now. */

@@ -190,24 +190,40 @@ export class Dispatcher {
     const endpointId = claimed.delivery.endpointId;
     this.inFlight++;
     if (endpointId !== null) this.perEndpoint.set(endpointId, (this.perEndpoint.get(endpointId) ?? 0) + 1);
-    const run = this.attempt(claimed).finally(() => {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
       this.inFlight--;
       if (endpointId !== null) {
         const left = (this.perEndpoint.get(endpointId) ?? 1) - 1;
         if (left === 0) this.perEndpoint.delete(endpointId);
         else this.perEndpoint.set(endpointId, left);
       }
-      this.running.delete(run);
       this.wake();
+    };
+    const run = this.attempt(claimed, release).finally(() => {
+      release();
+      this.running.delete(run);
     });
     this.running.add(run);
   }
 
-  private async attempt(claimed: ClaimedDelivery): Promise<void> {
+  /**
+   * Makes the attempt, frees its slot as soon as the request is over, then
+   * records it. The slot limits requests to the endpoint, not our own
+   * commits: waiting for the fsync while holding it would cap a single
+   * endpoint at max_in_flight_per_endpoint per commit. The delivery stays
+   * leased until the record lands, so nothing claims it twice meanwhile.
+   */
+  private async attempt(claimed: ClaimedDelivery, release: () => void): Promise<void> {
     try {
       const record = await this.deliver(claimed);
+      release();
       if (!record) return;
       await this.store.deliveries.recordAttempt(record, this.clock.now());
+      // The retry's due time exists only now: look again so the timer is armed for it.
+      if (record.next.status === "pending") this.wake();
       const { attempt } = record;
       if (attempt.error === null) {
         this.log.debug({ delivery_id: attempt.deliveryId, attempt: attempt.n, status: attempt.statusCode, duration_ms: attempt.durationMs }, "attempt succeeded");

@@ -42,6 +42,31 @@ function fromRow(r: DeliveryRow): Delivery {
 
 const MAX_ID = "\uffff";
 
+/**
+ * The dispatcher's hot queries, each an index range or seek whatever the
+ * backlog (a test checks their plans). INDEXED BY, because without
+ * statistics the planner prefers the (status, id) index, which reads every
+ * pending row and sorts them.
+ */
+export const DISPATCH_QUERIES = {
+  /** The earliest due deliveries as (rowid, endpoint), from the index alone. */
+  dueWindow: `SELECT d.rowid AS rid, d.endpoint_id, d.next_attempt_at FROM deliveries d INDEXED BY deliveries_due
+    WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at LIMIT ?2`,
+  /** Every endpoint with pending work, one seek each (a loose index scan; SQLite has no skip-scan without statistics). */
+  pendingEndpoints: `WITH RECURSIVE eps(ep) AS (
+      SELECT min(endpoint_id) FROM deliveries INDEXED BY deliveries_due_by_endpoint WHERE status = 'pending'
+      UNION ALL
+      SELECT (SELECT min(endpoint_id) FROM deliveries INDEXED BY deliveries_due_by_endpoint
+              WHERE status = 'pending' AND endpoint_id > eps.ep)
+      FROM eps WHERE eps.ep IS NOT NULL)
+    SELECT ep FROM eps WHERE ep IS NOT NULL`,
+  dueForEndpoint: `SELECT d.*, e.payload FROM deliveries d INDEXED BY deliveries_due_by_endpoint JOIN events e ON e.id = d.event_id
+    WHERE d.status = 'pending' AND d.endpoint_id = ?1 AND d.next_attempt_at <= ?2 ORDER BY d.next_attempt_at LIMIT ?3`,
+  dueForCallbacks: `SELECT d.*, e.payload FROM deliveries d INDEXED BY deliveries_due_by_endpoint JOIN events e ON e.id = d.event_id
+    WHERE d.status = 'pending' AND d.endpoint_id IS NULL AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at LIMIT ?2`,
+  earliestDue: `SELECT min(next_attempt_at) AS t FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending'`,
+} as const;
+
 /** A lease a dead process left behind: the attempt it was making was cut off. */
 export interface LeftLease {
   id: string;
@@ -60,7 +85,11 @@ export class DeliveryTable {
   private readonly insertStmt: Statement;
   private readonly getStmt: Statement<DeliveryRow, [string]>;
   private readonly forEventStmt: Statement<DeliveryRow, [string]>;
-  private readonly candidatesStmt: Statement<DeliveryRow & { payload: string }, [number, string, number]>;
+  private readonly dueWindowStmt: Statement<{ rid: number; endpoint_id: string | null; next_attempt_at: number }, [number, number]>;
+  private readonly byRowidStmt: Statement<DeliveryRow & { payload: string }, [number]>;
+  private readonly pendingEndpointsStmt: Statement<{ ep: string }, []>;
+  private readonly dueForEndpointStmt: Statement<DeliveryRow & { payload: string }, [string, number, number]>;
+  private readonly dueForCallbacksStmt: Statement<DeliveryRow & { payload: string }, [number, number]>;
   private readonly leaseStmt: Statement;
   private readonly finishStmt: Statement;
   private readonly failPendingStmt: Statement;
@@ -79,12 +108,11 @@ export class DeliveryTable {
       $lease_until, CASE WHEN $lease_until IS NULL THEN NULL ELSE $now END, $last_error, $is_test, $now, $now)`);
     this.getStmt = db.query("SELECT * FROM deliveries WHERE id = ?");
     this.forEventStmt = db.query("SELECT * FROM deliveries WHERE event_id = ? ORDER BY id");
-    // Due work, earliest first, from the partial index; endpoints already at
-    // their in-flight limit are skipped in the index itself.
-    this.candidatesStmt = db.query(`SELECT d.*, e.payload FROM deliveries d JOIN events e ON e.id = d.event_id
-      WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
-        AND (d.endpoint_id IS NULL OR d.endpoint_id NOT IN (SELECT value FROM json_each(?2)))
-      ORDER BY d.next_attempt_at LIMIT ?3`);
+    this.dueWindowStmt = db.query(DISPATCH_QUERIES.dueWindow);
+    this.byRowidStmt = db.query(`SELECT d.*, e.payload FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.rowid = ?`);
+    this.pendingEndpointsStmt = db.query(DISPATCH_QUERIES.pendingEndpoints);
+    this.dueForEndpointStmt = db.query(DISPATCH_QUERIES.dueForEndpoint);
+    this.dueForCallbacksStmt = db.query(DISPATCH_QUERIES.dueForCallbacks);
     // A lease is a due time in the future: if the holder dies, the delivery
     // simply becomes due again when the lease runs out.
     this.leaseStmt = db.query("UPDATE deliveries SET lease_until = $until, next_attempt_at = $until, leased_at = $now WHERE id = $id");
@@ -99,9 +127,9 @@ export class DeliveryTable {
     this.recoverStmt = db.query(`UPDATE deliveries SET status = 'pending', next_attempt_at = $now, lease_until = NULL,
       leased_at = NULL, schedule_start = attempt_count, updated_at = $now
       WHERE endpoint_id = $endpoint_id AND status = 'failed' AND is_test = 0 AND created_at >= $since`);
-    this.earliestStmt = db.query("SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'");
+    this.earliestStmt = db.query(DISPATCH_QUERIES.earliestDue);
     this.leftLeasesStmt = db.query(`SELECT id, endpoint_id, attempt_count, leased_at, lease_until, is_test FROM deliveries
-      WHERE lease_until IS NOT NULL AND status = 'pending' ORDER BY id`);
+      INDEXED BY deliveries_leased WHERE lease_until IS NOT NULL AND status = 'pending' ORDER BY id`);
     this.cutStmt = db.query(`UPDATE deliveries SET status = $status, attempt_count = attempt_count + 1,
       next_attempt_at = $next_attempt_at, lease_until = NULL, leased_at = NULL, last_error = 'connection_reset', updated_at = $now
       WHERE id = $id AND status = 'pending'`);
@@ -155,9 +183,29 @@ export class DeliveryTable {
     return (this.db.query(sql).all(params) as DeliveryRow[]).map(fromRow);
   }
 
-  /** Due deliveries with their payloads, skipping endpoints listed in `full`. */
-  candidates(now: number, full: string[], limit: number): ClaimedDelivery[] {
-    return this.candidatesStmt.all(now, JSON.stringify(full), limit).map((r) => ({ delivery: fromRow(r), payload: r.payload }));
+  /**
+   * The earliest due deliveries as (rowid, endpoint) pairs, read from the
+   * index alone: cheap enough to look further than what can be taken.
+   */
+  dueWindow(now: number, limit: number): { rid: number; endpointId: string | null }[] {
+    return this.dueWindowStmt.all(now, limit).map((r) => ({ rid: r.rid, endpointId: r.endpoint_id }));
+  }
+
+  /** One delivery with its payload, by rowid (from dueWindow). */
+  byRowid(rid: number): ClaimedDelivery | null {
+    const r = this.byRowidStmt.get(rid);
+    return r ? { delivery: fromRow(r), payload: r.payload } : null;
+  }
+
+  /** Ids of the endpoints that have any pending delivery, due or not. */
+  pendingEndpoints(): string[] {
+    return this.pendingEndpointsStmt.all().map((r) => r.ep);
+  }
+
+  /** The earliest due deliveries of one endpoint (null: one-off callback_url deliveries). */
+  dueFor(endpointId: string | null, now: number, limit: number): ClaimedDelivery[] {
+    const rows = endpointId === null ? this.dueForCallbacksStmt.all(now, limit) : this.dueForEndpointStmt.all(endpointId, now, limit);
+    return rows.map((r) => ({ delivery: fromRow(r), payload: r.payload }));
   }
 
   lease(id: string, until: number, now: number): void {

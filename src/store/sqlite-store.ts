@@ -27,6 +27,11 @@ import type {
 } from "./types.ts";
 import { WriteQueue } from "./write-queue.ts";
 
+/** Earliest due first; ties in creation order (ids sort by creation time). */
+function inDueOrder(list: ClaimedDelivery[]): ClaimedDelivery[] {
+  return list.sort((a, b) => a.delivery.nextAttemptAt! - b.delivery.nextAttemptAt! || (a.delivery.id < b.delivery.id ? -1 : 1));
+}
+
 /** Builds the store over an opened, migrated database; `close` is called on close(). */
 export function createSqliteStore(db: Database, close: () => void = () => db.close()): Store {
   const endpoints = new EndpointTable(db);
@@ -199,35 +204,46 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     async claimDue(now, limit, leaseMs, capacity) {
       return leaseDb.transaction(() => {
         const taken = new Map<string, number>();
-        const skip = [...capacity.full];
         const claimed: ClaimedDelivery[] = [];
-        // Ask for more than needed: some candidates may belong to endpoints
-        // with little room. When a whole window went to such endpoints, look
-        // again without them, so one endpoint's backlog never hides the due
-        // work of the others (the caller reads "fewer than asked" as "no more").
-        for (;;) {
-          const want = (limit - claimed.length) * 2;
-          const candidates = leaseDeliveries.candidates(now, skip, want);
-          const claimedBefore = claimed.length;
-          const skippedBefore = skip.length;
-          for (const c of candidates) {
+        const full = new Set(capacity.full);
+        const roomOf = (ep: string) => (full.has(ep) ? 0 : capacity.room(ep) - (taken.get(ep) ?? 0));
+        const take = (c: ClaimedDelivery) => {
+          const ep = c.delivery.endpointId;
+          if (ep !== null) taken.set(ep, (taken.get(ep) ?? 0) + 1);
+          leaseDeliveries.lease(c.delivery.id, now + leaseMs, now);
+          claimed.push({ ...c, delivery: { ...c.delivery, leaseUntil: now + leaseMs } });
+        };
+        // Fast path, while no endpoint is at its limit: the earliest due work,
+        // whoever it belongs to. It is done when nothing in the window had to
+        // be passed over for lack of room.
+        if (capacity.full.length === 0) {
+          const window = leaseDeliveries.dueWindow(now, limit * 2);
+          let passedOver = false;
+          for (const { rid, endpointId: ep } of window) {
             if (claimed.length >= limit) break;
-            const ep = c.delivery.endpointId;
-            if (ep !== null) {
-              const used = taken.get(ep) ?? 0;
-              if (used >= capacity.room(ep)) {
-                if (!skip.includes(ep)) skip.push(ep);
-                continue;
-              }
-              taken.set(ep, used + 1);
+            if (ep !== null && roomOf(ep) <= 0) {
+              passedOver = true;
+              continue;
             }
-            leaseDeliveries.lease(c.delivery.id, now + leaseMs, now);
-            claimed.push({ ...c, delivery: { ...c.delivery, leaseUntil: now + leaseMs } });
+            const c = leaseDeliveries.byRowid(rid);
+            if (c) take(c);
           }
-          const progressed = claimed.length > claimedBefore || skip.length > skippedBefore;
-          if (claimed.length >= limit || candidates.length < want || !progressed) break;
+          if (!passedOver || claimed.length >= limit || window.length < limit * 2) return inDueOrder(claimed);
         }
-        return claimed;
+        // Some endpoint is full (often one with a deep backlog): ask each
+        // endpoint with room for its earliest due work, by index seeks, so
+        // the cost follows the number of endpoints, never the backlog.
+        const offers: ClaimedDelivery[] = leaseDeliveries.dueFor(null, now, limit - claimed.length);
+        for (const ep of leaseDeliveries.pendingEndpoints()) {
+          const room = Math.min(roomOf(ep), limit - claimed.length);
+          if (room > 0) offers.push(...leaseDeliveries.dueFor(ep, now, room));
+        }
+        for (const c of inDueOrder(offers)) {
+          if (claimed.length >= limit) break;
+          const ep = c.delivery.endpointId;
+          if (ep === null || roomOf(ep) > 0) take(c);
+        }
+        return inDueOrder(claimed);
       }).immediate();
     },
     async earliestDue() {
