@@ -227,13 +227,16 @@ describe("framing Bun refuses before hookgate sees the request", () => {
   );
 
   test(
-    "an unknown method is dropped by Bun without an answer, and a header block over its limit gets 431; both close the connection",
+    "an unknown method is dropped by Bun without an answer, and a header block over its limit is refused; both close the connection",
     async () => {
       const unknown = await rawRequest([`FOO /v1/endpoints HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${daemon.token}\r\n\r\n`]);
       expect(unknown.status).toBeNull();
       expect(unknown.closedByServer).toBe(true);
       const huge = await rawRequest([head([`X-Padding: ${"a".repeat(100_000)}`, "Content-Length: 2"]), "{}"]);
-      expect(huge.status).toBe(431);
+      // Bun answers 431 and closes while the client may still be writing the
+      // header block; the kernel's reset can then discard that answer before
+      // it is read. Either way the connection ends at once and nothing is written.
+      expect([431, null]).toContain(huge.status);
       expect(huge.closedByServer).toBe(true);
       expect(rowCounts()).toEqual(NOTHING);
     },
