@@ -82,3 +82,22 @@ function censorKeys(value: unknown, ancestors: object[], depth: number): unknown
     ancestors.pop();
   }
 }
+
+/** How long an exit waits for buffered log lines before it goes anyway. */
+const FLUSH_GRACE_MS = 2000;
+
+/**
+ * Flushes the log, then exits with `code`. A destination that cannot take
+ * the lines (its reader gone or stalled) must not keep a stopping daemon
+ * alive, so the exit happens after FLUSH_GRACE_MS whatever the flush does.
+ */
+export function flushThenExit(log: Logger, code: number, exit: (code: number) => void = process.exit): void {
+  let done = false;
+  const go = () => {
+    if (done) return;
+    done = true;
+    exit(code);
+  };
+  setTimeout(go, FLUSH_GRACE_MS).unref();
+  log.flush(go);
+}

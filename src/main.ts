@@ -8,7 +8,7 @@ import { startApp } from "./app.ts";
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from "./config/load.ts";
 import { renderConfig } from "./config/render.ts";
 import { parseListen } from "./domain/listen.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, flushThenExit } from "./log.ts";
 import { installShutdown } from "./shutdown.ts";
 import { StartupError } from "./startup-error.ts";
 import { notifyReady } from "./systemd/notify.ts";
@@ -85,7 +85,7 @@ async function serve(configPath: string | undefined): Promise<void> {
     if (err instanceof StartupError) {
       log.fatal({ reason: err.message }, "cannot start");
       process.stderr.write(`hookgate: cannot start: ${err.message}\n`);
-      log.flush(() => process.exit(1));
+      flushThenExit(log, 1);
       return;
     }
     throw err;

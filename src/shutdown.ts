@@ -6,7 +6,7 @@
  * once. The handlers are installed before the daemon logs "listening".
  */
 import type { RunningApp } from "./app.ts";
-import type { Logger } from "./log.ts";
+import { flushThenExit, type Logger } from "./log.ts";
 import { notifyStopping } from "./systemd/notify.ts";
 
 /** Installs the handlers; `exit` is injectable for tests. */
@@ -28,11 +28,11 @@ export function installShutdown(app: RunningApp, log: Logger, deadlineMs: number
     app.stop(deadlineMs).then(
       () => {
         log.info("stopped");
-        log.flush(() => exit(0));
+        flushThenExit(log, 0, exit);
       },
       (err: unknown) => {
         log.error({ err }, "error while stopping");
-        log.flush(() => exit(1));
+        flushThenExit(log, 1, exit);
       },
     );
   };

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Writable } from "node:stream";
-import { createLogger } from "../src/log.ts";
+import { createLogger, flushThenExit, type Logger } from "../src/log.ts";
 
 const SECRET = `whsec_${Buffer.alloc(32, 0x5a).toString("base64")}`;
 const TOKEN = `hgat_${Buffer.alloc(32, 0xfb).toString("base64url")}`;
@@ -93,4 +93,26 @@ describe("createLogger redacts secrets", () => {
     log.info({ cyclic }, "cycle");
     expectNoLeak(text());
   });
+});
+
+describe("flushThenExit", () => {
+  test("exits once the log is flushed", async () => {
+    const codes: number[] = [];
+    flushThenExit({ flush: (cb: () => void) => cb() } as unknown as Logger, 0, (c) => codes.push(c));
+    expect(codes).toEqual([0]);
+  });
+
+  test(
+    "exits anyway when the flush never completes (a log reader that went away), and only once",
+    async () => {
+      const codes: number[] = [];
+      flushThenExit({ flush: () => {} } as unknown as Logger, 1, (c) => codes.push(c));
+      expect(codes).toEqual([]);
+      const deadline = Date.now() + 10_000;
+      while (codes.length === 0 && Date.now() < deadline) await Bun.sleep(50);
+      await Bun.sleep(100);
+      expect(codes).toEqual([1]);
+    },
+    15_000,
+  );
 });
