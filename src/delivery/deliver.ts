@@ -11,6 +11,7 @@ import { classifyStatus, type AttemptError } from "../domain/outcome.ts";
 import { parseRetryAfter } from "../domain/retry-after.ts";
 import { nextRetryDelay } from "../domain/retry.ts";
 import { simpleSignatureHeader, standardSignatureHeader } from "../domain/signature.ts";
+import { unsentAttempt } from "../store/attempts.ts";
 import type { AttemptRecord, ClaimedDelivery, Endpoint } from "../store/types.ts";
 import { VERSION } from "../version.ts";
 import type { HttpClient } from "./http-client.ts";
@@ -51,7 +52,16 @@ export function createDeliverer(deps: DeliverDeps): Deliverer {
     // an operator can check whether it is back before enabling it.
     if (destination.endpoint?.state === "disabled" && !delivery.isTest) {
       return {
-        attempt: emptyAttempt(ids("att"), delivery.id, n, startedAt, "endpoint_disabled"),
+        attempt: unsentAttempt({
+          id: ids("att"),
+          deliveryId: delivery.id,
+          endpointId: delivery.endpointId,
+          n,
+          startedAt,
+          error: "endpoint_disabled",
+          nextAttemptAt: null,
+          isTest: delivery.isTest,
+        }),
         delivery,
         next: { status: "failed" },
         health: null,
@@ -127,22 +137,5 @@ export function createDeliverer(deps: DeliverDeps): Deliverer {
           ? { success: true }
           : { success: false, disableAfterMs: config.delivery.auto_disable_after, gone },
     };
-  };
-}
-
-function emptyAttempt(id: string, deliveryId: string, n: number, startedAt: number, error: AttemptError): AttemptRecord["attempt"] {
-  return {
-    id,
-    deliveryId,
-    n,
-    startedAt,
-    durationMs: 0,
-    statusCode: null,
-    error,
-    requestHeaders: {},
-    responseHeaders: null,
-    responseBody: null,
-    responseTruncated: false,
-    nextAttemptAt: null,
   };
 }

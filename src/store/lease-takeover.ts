@@ -2,7 +2,7 @@
  * Start-up after a crash: what to do with the leases a dead process left.
  * Synchronous; sqlite-store.ts runs it inside one write transaction.
  */
-import type { AttemptTable } from "./attempts.ts";
+import { unsentAttempt, type AttemptTable } from "./attempts.ts";
 import type { DeliveryTable } from "./deliveries.ts";
 
 /**
@@ -20,22 +20,19 @@ export function takeOverLeases(deliveries: DeliveryTable, attempts: AttemptTable
   const left = deliveries.leftLeases();
   for (const lease of left) {
     const next = lease.isTest ? null : now;
-    attempts.insert({
-      id: newAttemptId(),
-      deliveryId: lease.id,
-      endpointId: lease.endpointId,
-      n: lease.attemptCount + 1,
-      startedAt: lease.leasedAt ?? now,
-      durationMs: lease.leasedAt === null ? 0 : Math.max(0, Math.min(now, lease.leaseUntil) - lease.leasedAt),
-      statusCode: null,
-      error: "connection_reset",
-      requestHeaders: {},
-      responseHeaders: null,
-      responseBody: null,
-      responseTruncated: false,
-      nextAttemptAt: next,
-      isTest: lease.isTest,
-    });
+    attempts.insert(
+      unsentAttempt({
+        id: newAttemptId(),
+        deliveryId: lease.id,
+        endpointId: lease.endpointId,
+        n: lease.attemptCount + 1,
+        startedAt: lease.leasedAt ?? now,
+        durationMs: lease.leasedAt === null ? 0 : Math.max(0, Math.min(now, lease.leaseUntil) - lease.leasedAt),
+        error: "connection_reset",
+        nextAttemptAt: next,
+        isTest: lease.isTest,
+      }),
+    );
     deliveries.cut(lease.id, next, now);
   }
   return left.length;

@@ -5,7 +5,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { openLeaseConnection } from "../db/open.ts";
-import { AttemptTable } from "./attempts.ts";
+import { AttemptTable, unsentAttempt } from "./attempts.ts";
 import { DeliveryTable } from "./deliveries.ts";
 import { EndpointSecretTable } from "./endpoint-secrets.ts";
 import { EndpointTable } from "./endpoints.ts";
@@ -131,22 +131,18 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       deliveries.insert(d, event, disabled ? 1 : 0, now);
       if (disabled) {
         // Recorded as an attempt too, so the delivery log says why nothing was sent.
-        attempts.insert({
-          id: item.disabledAttemptIds[d.id]!,
-          deliveryId: d.id,
-          endpointId: d.endpointId,
-          n: 1,
-          startedAt: now,
-          durationMs: 0,
-          statusCode: null,
-          error: "endpoint_disabled",
-          requestHeaders: {},
-          responseHeaders: null,
-          responseBody: null,
-          responseTruncated: false,
-          nextAttemptAt: null,
-          isTest: event.isTest,
-        });
+        attempts.insert(
+          unsentAttempt({
+            id: item.disabledAttemptIds[d.id]!,
+            deliveryId: d.id,
+            endpointId: d.endpointId,
+            n: 1,
+            startedAt: now,
+            error: "endpoint_disabled",
+            nextAttemptAt: null,
+            isTest: event.isTest,
+          }),
+        );
       }
     }
     if (item.idempotency) {
