@@ -242,3 +242,82 @@ export interface Store {
   checkWritable(): Promise<void>;
   close(): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------
+// Read-side aggregates for GET /v1/stats, the console's dashboard and the
+// Prometheus gauges. Test sends are left out of every figure.
+
+/** The windows stats are offered for; the series bucket is 1 min, 15 min and 2 h. */
+export type StatsWindow = "1h" | "24h" | "7d";
+
+export interface StatsQuery {
+  window: StatsWindow;
+  tenant?: string | undefined;
+  endpointId?: string | undefined;
+  /** End of the window (epoch ms); the window is [now - length, now]. */
+  now: number;
+}
+
+/** Milliseconds; null when nothing was measured. */
+export interface Percentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** One bucket of the series, oldest first; every bucket of the window is present. */
+export interface StatsSeriesPoint {
+  /** Bucket start, epoch ms. */
+  start: number;
+  attempts: number;
+  failures: number;
+  p95LatencyMs: number | null;
+}
+
+/** The figures for one endpoint or for the totals. */
+export interface StatsFigures {
+  /** Deliveries created in the window, by their status now. */
+  deliveries: { pending: number; succeeded: number; failed: number };
+  /** Attempts started in the window. */
+  attempts: number;
+  failedAttempts: number;
+  /** Successful attempts ÷ attempts in the window, 0..1; null with no attempts. */
+  successRate: number | null;
+  attemptLatencyMs: Percentiles;
+  /** Event accepted → 2xx received, for deliveries that succeeded in the window. */
+  timeToDeliveryMs: Percentiles;
+  /** Failed attempts by error class (timeout, http_status, ...). */
+  failuresByError: Record<string, number>;
+  series: StatsSeriesPoint[];
+}
+
+export interface EndpointStats extends StatsFigures {
+  /** null for one-off callback_url deliveries. */
+  endpointId: string | null;
+}
+
+export interface StatsReport {
+  window: StatsWindow;
+  from: number;
+  to: number;
+  bucketMs: number;
+  totals: StatsFigures;
+  /** One row per endpoint with any delivery or attempt in the window. */
+  endpoints: EndpointStats[];
+}
+
+/** The state of things now, for gauges and the dashboard. */
+export interface BacklogSnapshot {
+  /** Pending deliveries (leased or not), test sends excluded. */
+  pending: number;
+  /** created_at of the oldest pending delivery; null when none. */
+  oldestPendingCreatedAt: number | null;
+  endpointsByState: { enabled: number; disabled: number };
+  /** Endpoints failing now (failing_since set), failing longest first, at most 50. */
+  failing: Array<Pick<Endpoint, "id" | "tenant" | "url" | "state" | "disabledReason" | "failingSince" | "consecutiveFailures" | "lastSuccessAt">>;
+}
+
+export interface StatsStore {
+  report(query: StatsQuery): Promise<StatsReport>;
+  backlog(now: number): Promise<BacklogSnapshot>;
+}
