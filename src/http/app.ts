@@ -17,6 +17,7 @@ import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 
 /** Builds the Hono app; tests call `app.request()` on it directly. */
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
@@ -30,6 +31,7 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.use("/v1/*", adminAuth(deps.adminToken)); //  4. bearer token for the API
 
   app.route("/", healthRoutes(deps));
+  app.route("/", metricsRoutes(deps)); // open, or its own bearer token (server.metrics_token)
   app.route("/v1/endpoints", endpointRoutes(deps));
   app.route("/v1/event-types", eventTypeRoutes(deps));
   app.route("/v1/events", eventRoutes(deps, deps.ingest));

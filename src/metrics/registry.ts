@@ -59,6 +59,11 @@ abstract class Family<L extends string, S> {
     return entry.state;
   }
 
+  /** Creates the series at zero, so it is scraped before its first event (rate() needs a starting point). */
+  touch(labels: Record<L, string>): void {
+    this.at(labels);
+  }
+
   /** Forgets every series whose `label` is `value` (e.g. a deleted endpoint's). */
   removeWhere(label: L, value: string): void {
     const i = this.labelNames.indexOf(label);

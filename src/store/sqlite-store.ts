@@ -97,9 +97,8 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     },
     async remove(id, now) {
       const removed = db.transaction(() => {
-        const gone = endpoints.delete(id);
-        if (gone) deliveries.failPendingForEndpoint(id, "endpoint_deleted", now);
-        return gone;
+        if (!endpoints.delete(id)) return null;
+        return { failedDeliveries: deliveries.failPendingForEndpoint(id, "endpoint_deleted", now) };
       })();
       endpointsChanged();
       return removed;

@@ -56,8 +56,11 @@ export interface EndpointStore {
   setState(id: string, state: { enabled: true } | { enabled: false; reason: DisabledReason }, now: number): Promise<Endpoint | null>;
   /** Every endpoint of a tenant, enabled or not; for matching events. */
   forTenant(tenant: string): Promise<Endpoint[]>;
-  /** Removes the endpoint and its secrets; its pending deliveries end failed (endpoint_deleted). */
-  remove(id: string, now: number): Promise<boolean>;
+  /**
+   * Removes the endpoint and its secrets; its pending deliveries end failed
+   * (endpoint_deleted), and how many is answered. null when it did not exist.
+   */
+  remove(id: string, now: number): Promise<{ failedDeliveries: number } | null>;
   /** The current secret first, then rotated-out ones still signing at `now`. */
   activeSecrets(id: string, now: number): Promise<EndpointSecret[]>;
   /**

@@ -19,8 +19,9 @@ import { createHttpClient, type HttpClient, type Resolver } from "../../src/deli
 import { createTestSender } from "../../src/delivery/test-send.ts";
 import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
+import { createHookgateMetrics, type MetricsDeps } from "../../src/metrics/hookgate-metrics.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { StatsStore, Store } from "../../src/store/types.ts";
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 export const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
@@ -46,8 +47,15 @@ export interface TestResponse {
   headers: Headers;
 }
 
+export interface TestApiOptions {
+  random?: () => number;
+  resolver?: Resolver;
+  /** The backlog the /metrics gauges read; by default the store's, when it has one. */
+  backlog?: MetricsDeps["backlog"];
+}
+
 /** Builds the app; `raw` is TOML-shaped config input merged over the test defaults. */
-export async function createTestApi(raw: Record<string, any> = {}, options: { random?: () => number; resolver?: Resolver } = {}): Promise<TestApi> {
+export async function createTestApi(raw: Record<string, any> = {}, options: TestApiOptions = {}): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), "hookgate-http-"));
   const config = configSchema.parse({
     ...raw,
@@ -78,13 +86,21 @@ export async function createTestApi(raw: Record<string, any> = {}, options: { ra
       return { endpoint, secrets: (await store.endpoints.activeSecrets(endpointId, clock.now())).map((s) => s.secret) };
     },
   });
+  const stats = (store as Store & { stats?: StatsStore }).stats;
+  const metrics = createHookgateMetrics({
+    version: "test",
+    perEndpoint: config.metrics.per_endpoint,
+    backlog: options.backlog !== undefined ? options.backlog : stats ? (now) => stats.backlog(now) : null,
+    inFlight: () => dispatcher.inFlightCount,
+  });
   const dispatcher = new Dispatcher(store, deliver, clock, log, {
     concurrency: config.delivery.concurrency,
     maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
     leaseMs,
+    observer: metrics,
   });
   await dispatcher.start({ manual: true });
-  const ingest = createIngest({ store, clock, ids, wake: () => dispatcher.wake() });
+  const ingest = createIngest({ store, clock, ids, wake: () => dispatcher.wake(), observer: metrics });
   const app = createHttpApp({
     config,
     store,
@@ -97,6 +113,7 @@ export async function createTestApi(raw: Record<string, any> = {}, options: { ra
     ingest,
     wake: () => dispatcher.wake(),
     testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
+    metrics,
   });
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   return {
