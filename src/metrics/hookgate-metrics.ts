@@ -51,7 +51,7 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
   });
   const attempts = r.counter<AttemptLabel>({
     name: "hookgate_attempts_total",
-    help: "Delivery attempts recorded, by outcome, response status class (none: no response) and error class (none: success). Test sends not counted.",
+    help: "Delivery attempts made, by outcome, response status class (none: no response) and error class (none: success). Test sends and deliveries to a disabled endpoint (no request) not counted.",
     labelNames: ["outcome", "status_class", "error", ...endpointLabel],
   });
   const succeeded = r.counter({
@@ -116,12 +116,14 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
 
     attemptRecorded({ attempt, delivery, next }) {
       if (delivery.isTest) return;
-      const error = attempt.error === null ? "none" : boundedError(attempt.error);
-      attempts.inc(
-        byEndpoint({ outcome: attempt.error === null ? "success" : "failure", status_class: statusClass(attempt.statusCode), error }, delivery.endpointId),
-      );
-      // An endpoint_disabled attempt sent nothing: its zero duration is no latency.
-      if (error !== "endpoint_disabled") attemptDuration.observe(byEndpoint({}, delivery.endpointId), attempt.durationMs / 1000);
+      // An endpoint_disabled "attempt" sent nothing (like the ones made at
+      // ingest): no attempt here, no latency, only a failed delivery.
+      if (attempt.error !== "endpoint_disabled") {
+        const error = attempt.error === null ? "none" : boundedError(attempt.error);
+        const outcome = attempt.error === null ? "success" : "failure";
+        attempts.inc(byEndpoint({ outcome, status_class: statusClass(attempt.statusCode), error }, delivery.endpointId));
+        attemptDuration.observe(byEndpoint({}, delivery.endpointId), attempt.durationMs / 1000);
+      }
       if (next.status === "succeeded") {
         succeeded.inc({});
         const finishedAt = attempt.startedAt + attempt.durationMs;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { escapeLabelValue, formatValue, Registry } from "../../src/metrics/registry.ts";
+import { parsePrometheusText } from "../helpers/prometheus-text.ts";
 
 describe("text exposition format", () => {
   test("renders a known set of observations exactly", () => {
@@ -135,5 +136,32 @@ describe("misuse is a programming error, thrown at once", () => {
     expect(() => c.inc({} as { a: string })).toThrow("takes labels [a]");
     expect(() => c.inc({ a: "x", b: "y" } as { a: string })).toThrow("takes labels [a]");
     expect(() => c.inc({ a: "x" }, -1)).toThrow("cannot go down");
+  });
+});
+
+describe("the strict text parser the other metrics tests rely on", () => {
+  test("accepts the registry's output, escapes included", () => {
+    const r = new Registry();
+    r.counter({ name: "c_total", help: 'A "help"\nwith \\ in it.', labelNames: ["v"] }).inc({ v: 'a\\b"c\nd' });
+    r.histogram({ name: "h", help: "H.", labelNames: ["x"], buckets: [1, 2] }).observe({ x: "y" }, 1.5);
+    const e = parsePrometheusText(r.render());
+    expect(e.value("c_total", { v: 'a\\b"c\nd' })).toBe(1);
+    expect(e.value("h_bucket", { x: "y", le: "+Inf" })).toBe(1);
+  });
+
+  test.each([
+    ["no final newline", "a 1"],
+    ["a bad metric name", "1a 1\n"],
+    ["a bad value", "a one\n"],
+    ["an unquoted label value", "a{b=c} 1\n"],
+    ["a bad escape in a label value", 'a{b="\\t"} 1\n'],
+    ["a duplicate series", "a 1\na 2\n"],
+    ["a TYPE after samples", "a 1\n# TYPE a gauge\n"],
+    ["an unknown type", "# TYPE a thing\n"],
+    ["a histogram without +Inf", '# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1\n'],
+    ["non-cumulative buckets", '# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="2"} 1\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 2\n'],
+    ["+Inf differing from _count", '# TYPE h histogram\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 3\n'],
+  ])("refuses %s", (_name, text) => {
+    expect(() => parsePrometheusText(text)).toThrow();
   });
 });
