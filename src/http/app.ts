@@ -17,11 +17,15 @@ import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { endpointSchemas } from "./schemas/endpoint.ts";
+import { eventSchemas } from "./schemas/event.ts";
 
 /** Builds the Hono app; tests call `app.request()` on it directly. */
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   const log = deps.log.child({ component: "http" });
+  // Built once from the config: the routes validate with these very objects.
+  const schemas = { endpoint: endpointSchemas(deps.config), event: eventSchemas(deps.config) };
 
   // Global middleware, in order.
   app.use(requestId(deps.ids, log)); // 1. request id + child logger
@@ -30,9 +34,9 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.use("/v1/*", adminAuth(deps.adminToken)); //  4. bearer token for the API
 
   app.route("/", healthRoutes(deps));
-  app.route("/v1/endpoints", endpointRoutes(deps));
+  app.route("/v1/endpoints", endpointRoutes(deps, schemas.endpoint));
   app.route("/v1/event-types", eventTypeRoutes(deps));
-  app.route("/v1/events", eventRoutes(deps, deps.ingest));
+  app.route("/v1/events", eventRoutes(deps, deps.ingest, schemas.event));
   app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
 
   app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
