@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { HttpDeps, HttpEnv } from "./deps.ts";
+import type { ApiSchemas } from "./openapi/api-routes.ts";
 import { ApiError, notFound } from "./errors.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { adminAuth } from "./middleware/admin-auth.ts";
@@ -17,6 +18,7 @@ import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import { endpointSchemas } from "./schemas/endpoint.ts";
 import { eventSchemas } from "./schemas/event.ts";
 
@@ -24,8 +26,8 @@ import { eventSchemas } from "./schemas/event.ts";
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   const log = deps.log.child({ component: "http" });
-  // Built once from the config: the routes validate with these very objects.
-  const schemas = { endpoint: endpointSchemas(deps.config), event: eventSchemas(deps.config) };
+  // Built once from the config: the routes validate with these very objects, and /openapi.json describes them.
+  const schemas: ApiSchemas = { endpoint: endpointSchemas(deps.config), event: eventSchemas(deps.config) };
 
   // Global middleware, in order.
   app.use(requestId(deps.ids, log)); // 1. request id + child logger
@@ -34,6 +36,7 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.use("/v1/*", adminAuth(deps.adminToken)); //  4. bearer token for the API
 
   app.route("/", healthRoutes(deps));
+  app.route("/", openApiRoutes(schemas)); // unauthenticated: documentation, no data
   app.route("/v1/endpoints", endpointRoutes(deps, schemas.endpoint));
   app.route("/v1/event-types", eventTypeRoutes(deps));
   app.route("/v1/events", eventRoutes(deps, deps.ingest, schemas.event));

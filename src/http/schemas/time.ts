@@ -45,7 +45,7 @@ function daysInMonth(year: number, month: number): number {
  * can move "9999-12-31T23:00:00-05:00" into year 10000, which toISOString
  * writes as "+010000-…").
  */
-export const timeSchema = z.string({ error: TIME_ERROR }).transform((t, ctx) => {
+export const timeSchema = z.string({ error: TIME_ERROR }).meta({ format: "date-time", description: "RFC 3339 time" }).transform((t, ctx) => {
   const ms = parseRfc3339(t);
   if (ms === null) ctx.addIssue({ code: "custom", message: TIME_ERROR });
   else if (ms < FIRST_MS || ms > LAST_MS) ctx.addIssue({ code: "custom", message: "expected a time from year 0000 to 9999 in UTC" });
