@@ -81,7 +81,7 @@ describe("GET /openapi.json", () => {
     for (const r of DOCUMENTED_AHEAD) expect(documented).toContain(r);
   });
 
-  test("needs the bearer token on every /v1 operation and on nothing else", async () => {
+  test("needs the admin token on every /v1 operation and on nothing else", async () => {
     api = await createTestApi();
     const doc = await documentOf(api);
     for (const [path, item] of Object.entries<any>(doc.paths)) {
@@ -90,6 +90,9 @@ describe("GET /openapi.json", () => {
         if (path.startsWith("/v1/")) {
           expect({ path, security: op.security }).toEqual({ path, security: [{ bearerAuth: [] }] });
           expect(op.responses["401"]).toEqual({ $ref: "#/components/responses/Unauthorized" });
+        } else if (path === "/metrics") {
+          // Open, or its own token when server.metrics_token is set.
+          expect(op.security).toEqual([{}, { metricsToken: [] }]);
         } else {
           expect({ path, security: op.security }).toEqual({ path, security: [] });
         }

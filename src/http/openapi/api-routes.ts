@@ -54,6 +54,9 @@ export function apiRoutes(s: ApiSchemas): RouteDoc[] {
     {
       method: "get", path: "/metrics", operationId: "getMetrics", tag: "probes", auth: false,
       summary: "Prometheus metrics",
+      description: "Open like /healthz unless server.metrics_token is set; then it takes that bearer token (not the admin token).",
+      security: [{}, { metricsToken: [] }],
+      errors: [401],
       responses: { 200: { description: "Prometheus text exposition format", content: { type: "text/plain; version=0.0.4", schema: { type: "string" } } } },
     },
     {

@@ -27,6 +27,8 @@ export interface RouteDoc {
   description?: string;
   /** Needs `Authorization: Bearer <admin token>`. */
   auth: boolean;
+  /** A security requirement other than what `auth` implies (e.g. a token only some configs set). */
+  security?: Record<string, string[]>[];
   /** Path parameters by name, with what they hold. */
   params?: Record<string, string>;
   /** The query schema the route parses with; each property is one parameter. */
@@ -109,6 +111,7 @@ export function buildDocument(info: DocumentInfo, routes: RouteDoc[], components
       ),
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", description: "server.admin_token, or the token generated into <data_dir>/admin.token" },
+        metricsToken: { type: "http", scheme: "bearer", description: "server.metrics_token, for GET /metrics when it is set" },
       },
     },
   };
@@ -150,7 +153,7 @@ function operation(route: RouteDoc, ref: (schema: z.ZodType) => JsonSchema) {
     tags: [route.tag],
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
-    security: route.auth ? [{ bearerAuth: [] }] : [],
+    security: route.security ?? (route.auth ? [{ bearerAuth: [] }] : []),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
       ? { requestBody: { required: route.body.required, content: { "application/json": { schema: ref(route.body.schema) } } } }
