@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { HttpDeps, HttpEnv } from "./deps.ts";
+import type { ApiSchemas } from "./openapi/api-routes.ts";
 import { ApiError, notFound } from "./errors.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { adminAuth } from "./middleware/admin-auth.ts";
@@ -18,11 +19,16 @@ import { eventRoutes } from "./routes/events.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { endpointSchemas } from "./schemas/endpoint.ts";
+import { eventSchemas } from "./schemas/event.ts";
 
 /** Builds the Hono app; tests call `app.request()` on it directly. */
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   const log = deps.log.child({ component: "http" });
+  // Built once from the config: the routes validate with these very objects, and /openapi.json describes them.
+  const schemas: ApiSchemas = { endpoint: endpointSchemas(deps.config), event: eventSchemas(deps.config) };
 
   // Global middleware, in order.
   app.use(requestId(deps.ids, log)); // 1. request id + child logger
@@ -32,9 +38,10 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
 
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps)); // open, or its own bearer token (server.metrics_token)
-  app.route("/v1/endpoints", endpointRoutes(deps));
+  app.route("/", openApiRoutes(schemas)); // unauthenticated: documentation, no data
+  app.route("/v1/endpoints", endpointRoutes(deps, schemas.endpoint));
   app.route("/v1/event-types", eventTypeRoutes(deps));
-  app.route("/v1/events", eventRoutes(deps, deps.ingest));
+  app.route("/v1/events", eventRoutes(deps, deps.ingest, schemas.event));
   app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
 
   app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));

@@ -14,7 +14,8 @@ export function pageQuery(prefix: IdPrefix) {
       .transform(Number)
       .refine((n) => n >= 1 && n <= 1000, { error: "expected an integer from 1 to 1000" })
       .optional()
-      .transform((n) => n ?? 50),
+      .transform((n) => n ?? 50)
+      .meta({ description: "page size, an integer from 1 to 1000; default 50" }),
     cursor: z
       .string()
       .transform((c, ctx) => {
@@ -25,7 +26,8 @@ export function pageQuery(prefix: IdPrefix) {
         }
         return id;
       })
-      .optional(),
+      .optional()
+      .meta({ description: "the next_cursor of the previous page" }),
   };
 }
 

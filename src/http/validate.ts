@@ -52,10 +52,11 @@ export async function readOptionalJson(c: Context): Promise<unknown> {
  */
 export async function noBody(c: Context): Promise<void> {
   const value = await readOptionalJson(c);
-  if (value !== undefined) parseWith(EMPTY_OBJECT, value);
+  if (value !== undefined) parseWith(emptyBodySchema, value);
 }
 
-const EMPTY_OBJECT = z.strictObject({}, { error: "expected no body, or an empty JSON object" });
+/** The only body a call that takes none accepts (when it has a body at all). */
+export const emptyBodySchema = z.strictObject({}, { error: "expected no body, or an empty JSON object" });
 
 /** Reads an optional JSON body and validates it with `schema`; an empty body counts as `{}`, a JSON null does not. */
 export async function optionalJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {

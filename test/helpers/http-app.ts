@@ -2,6 +2,7 @@
  * The HTTP app over a real, freshly migrated SQLite database in a temp dir,
  * for scenario tests through `app.request()` (no socket, no process).
  */
+import type { Hono } from "hono";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { migrate } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { createHttpApp } from "../../src/http/app.ts";
-import type { ReadinessCheck } from "../../src/http/deps.ts";
+import type { HttpEnv, ReadinessCheck } from "../../src/http/deps.ts";
 import { leaseFor } from "../../src/app.ts";
 import { createDeliverer } from "../../src/delivery/deliver.ts";
 import { Dispatcher } from "../../src/delivery/dispatcher.ts";
@@ -27,6 +28,8 @@ export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 export const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
 
 export interface TestApi {
+  /** The Hono app itself, e.g. to walk its routes. */
+  app: Hono<HttpEnv>;
   config: Config;
   store: Store;
   clock: FakeClock;
@@ -117,6 +120,7 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
   });
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   return {
+    app,
     config,
     store,
     clock,

@@ -1,30 +1,18 @@
 /** /v1/deliveries: the delivery log, one delivery with every attempt, and retry. */
 import { Hono } from "hono";
-import { z } from "zod";
 import type { HttpDeps, HttpEnv } from "../deps.ts";
 import { conflict, notFound } from "../errors.ts";
-import { fetchSize, page, pageQuery } from "../pagination.ts";
-import { tenantSchema } from "../schemas/endpoint.ts";
+import { fetchSize, page } from "../pagination.ts";
+import { deliveryListQuery } from "../schemas/delivery.ts";
 import { noBody, queryParams } from "../validate.ts";
 import { deliveryView } from "../views.ts";
 
-export const deliveryStatusSchema = z.enum(["pending", "succeeded", "failed"], {
-  error: 'expected "pending", "succeeded" or "failed"',
-});
-
 export function deliveryRoutes(deps: HttpDeps, wake: () => void) {
   const { store, clock } = deps;
-  const listQuery = z.strictObject({
-    ...pageQuery("dlv"),
-    status: deliveryStatusSchema.optional(),
-    endpoint_id: z.string().max(64).optional(),
-    tenant: tenantSchema.optional(),
-    event_type: z.string().max(256).optional(),
-  });
   const app = new Hono<HttpEnv>();
 
   app.get("/", async (c) => {
-    const q = queryParams(c, listQuery);
+    const q = queryParams(c, deliveryListQuery);
     const rows = await store.deliveries.list({
       limit: fetchSize(q.limit),
       before: q.cursor,

@@ -1,35 +1,22 @@
 /** /v1/endpoints: webhook subscriptions and their secrets. */
 import { Hono } from "hono";
-import { z } from "zod";
 import { generateSecret } from "../../domain/secret.ts";
 import type { HttpDeps, HttpEnv } from "../deps.ts";
 import { conflict, notFound } from "../errors.ts";
-import { fetchSize, page, pageQuery } from "../pagination.ts";
-import { endpointSchemas, tenantSchema } from "../schemas/endpoint.ts";
+import { fetchSize, page } from "../pagination.ts";
+import { endpointDeliveriesQuery } from "../schemas/delivery.ts";
+import { endpointListQuery, type EndpointSchemas } from "../schemas/endpoint.ts";
 import { jsonBody, noBody, optionalJsonBody, queryParams } from "../validate.ts";
 import { attemptView, deliveryView, endpointView, secretsView } from "../views.ts";
-import { deliveryStatusSchema } from "./deliveries.ts";
-import { timeSchema } from "../schemas/event.ts";
 
 /** How long a rotated-out secret keeps signing beside the new one. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 /** How many rotated-out secrets are kept at most. */
 export const MAX_PREVIOUS_SECRETS = 10;
 
-export function endpointRoutes(deps: HttpDeps) {
+/** The routes; `schemas` are the config's endpoint schemas, shared with the OpenAPI document. */
+export function endpointRoutes(deps: HttpDeps, schemas: EndpointSchemas) {
   const { store, clock, ids, randomBytes } = deps;
-  const schemas = endpointSchemas(deps.config);
-  const listQuery = z.strictObject({ ...pageQuery("ep"), tenant: tenantSchema.optional() });
-  const deliveriesQuery = z.strictObject({ ...pageQuery("dlv"), status: deliveryStatusSchema.optional() });
-  const catalog = new Set(deps.config.event_types.map((t) => t.name));
-  const testBody = z.strictObject({
-    event_type: z
-      .string()
-      .refine((t) => catalog.size === 0 || catalog.has(t), { error: `expected one of the catalog's event types (${[...catalog].join(", ")})` })
-      .refine((t) => /^[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(t), { error: 'expected lower-case words separated by dots, such as "message.delivered"' })
-      .optional(),
-  });
-  const recoverBody = z.strictObject({ since: timeSchema });
   const app = new Hono<HttpEnv>();
 
   const load = async (id: string) => (await store.endpoints.get(id)) ?? Promise.reject(notFound(`endpoint ${id}`));
@@ -55,7 +42,7 @@ export function endpointRoutes(deps: HttpDeps) {
   });
 
   app.get("/", async (c) => {
-    const q = queryParams(c, listQuery);
+    const q = queryParams(c, endpointListQuery);
     const rows = await store.endpoints.list({ limit: fetchSize(q.limit), before: q.cursor, tenant: q.tenant });
     return c.json(page(rows, q.limit, (e) => endpointView(e)));
   });
@@ -126,14 +113,14 @@ export function endpointRoutes(deps: HttpDeps) {
 
   app.post("/:id/test", async (c) => {
     const endpoint = await load(c.req.param("id"));
-    const input = await optionalJsonBody(c, testBody);
+    const input = await optionalJsonBody(c, schemas.test);
     const { delivery, attempt } = await deps.testSend(endpoint, input.event_type);
     return c.json({ ...attemptView(attempt), delivery_id: delivery.id, event_id: delivery.eventId, event_type: delivery.eventType });
   });
 
   app.post("/:id/recover", async (c) => {
     const endpoint = await load(c.req.param("id"));
-    const input = await jsonBody(c, recoverBody);
+    const input = await jsonBody(c, schemas.recover);
     if (endpoint.state === "disabled") throw conflict(`endpoint ${endpoint.id} is disabled; enable it first, then recover`);
     const queued = await store.deliveries.recover(endpoint.id, input.since, clock.now());
     if (queued > 0) deps.wake();
@@ -143,7 +130,7 @@ export function endpointRoutes(deps: HttpDeps) {
 
   app.get("/:id/deliveries", async (c) => {
     const endpoint = await load(c.req.param("id"));
-    const q = queryParams(c, deliveriesQuery);
+    const q = queryParams(c, endpointDeliveriesQuery);
     const rows = await store.deliveries.list({ limit: fetchSize(q.limit), before: q.cursor, status: q.status, endpointId: endpoint.id });
     return c.json(page(rows, q.limit, (d) => deliveryView(d)));
   });

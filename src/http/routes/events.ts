@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { EventInput, Ingest, IngestResult } from "../../ingest/ingest.ts";
 import type { HttpDeps, HttpEnv } from "../deps.ts";
 import { conflict, notFound, validationFailed } from "../errors.ts";
-import { eventSchemas, idempotencyKeySchema } from "../schemas/event.ts";
+import { idempotencyKeySchema, type EventSchemas } from "../schemas/event.ts";
 import { jsonBody, parseWith } from "../validate.ts";
 import { eventView } from "../views.ts";
 
@@ -13,9 +13,9 @@ function toInput(e: EventBody, idempotencyKey: string | undefined): EventInput {
   return { type: e.type, tenant: e.tenant, data: e.data, timestamp: e.timestamp, callbackUrl: e.callback_url, idempotencyKey };
 }
 
-export function eventRoutes(deps: HttpDeps, ingest: Ingest) {
+/** The routes; `schemas` are the config's event schemas, shared with the OpenAPI document. */
+export function eventRoutes(deps: HttpDeps, ingest: Ingest, schemas: EventSchemas) {
   const { store } = deps;
-  const schemas = eventSchemas(deps.config);
   const app = new Hono<HttpEnv>();
 
   app.post("/", async (c) => {

@@ -3,15 +3,20 @@
  * is valid depends on it: https only, private addresses, the event catalog.
  */
 import { z } from "zod";
-import { secretSchema, type Config } from "../../config/schema.ts";
+import { EVENT_TYPE_NAME, secretSchema, type Config } from "../../config/schema.ts";
 import { blockReasonForHost } from "../../domain/address.ts";
 import { EVENT_TYPE_PATTERN, matchesEventType } from "../../domain/event-types.ts";
 import { isHeaderName, isHeaderValue, RESERVED_HEADERS } from "../../domain/headers.ts";
+import { pageQuery } from "../pagination.ts";
+import { timeSchema } from "./time.ts";
 
 export const TENANT_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export const tenantSchema = z.string().regex(TENANT_PATTERN, {
   error: "expected 1 to 128 letters, digits or . _ : -",
 });
+
+/** `GET /v1/endpoints?tenant=` plus paging. */
+export const endpointListQuery = z.strictObject({ ...pageQuery("ep"), tenant: tenantSchema.optional() });
 
 const MAX_JSON_BYTES = 16 * 1024;
 
@@ -82,8 +87,20 @@ export function endpointSchemas(config: Config) {
 
   const rotate = z.strictObject({ secret: secretSchema.optional() });
 
-  return { create, patch, rotate };
+  const test = z.strictObject({
+    event_type: z
+      .string()
+      .refine((t) => catalog.length === 0 || catalog.includes(t), { error: `expected one of the catalog's event types (${catalog.join(", ")})` })
+      .refine((t) => EVENT_TYPE_NAME.test(t), { error: 'expected lower-case words separated by dots, such as "message.delivered"' })
+      .optional(),
+  });
+
+  const recover = z.strictObject({ since: timeSchema });
+
+  return { create, patch, rotate, test, recover };
 }
+
+export type EndpointSchemas = ReturnType<typeof endpointSchemas>;
 
 /** A destination URL (endpoint or callback_url) as `urlProblem` allows it, normalised. */
 export function webhookUrlSchema(config: Config) {
