@@ -17,6 +17,7 @@ import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { statsRoutes } from "./routes/stats.ts";
 
 /** Builds the Hono app; tests call `app.request()` on it directly. */
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
@@ -34,6 +35,7 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.route("/v1/event-types", eventTypeRoutes(deps));
   app.route("/v1/events", eventRoutes(deps, deps.ingest));
   app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
+  app.route("/v1/stats", statsRoutes(deps));
 
   app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
 
