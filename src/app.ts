@@ -25,7 +25,7 @@ import type { Logger } from "./log.ts";
 import { createHookgateMetrics } from "./metrics/hookgate-metrics.ts";
 import { StartupError } from "./startup-error.ts";
 import { createSqliteStore } from "./store/sqlite-store.ts";
-import type { StatsStore, Store } from "./store/types.ts";
+import type { Store } from "./store/types.ts";
 import { VERSION } from "./version.ts";
 import { StoreUnavailableError } from "./store/write-queue.ts";
 
@@ -88,13 +88,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       const secrets = await store.endpoints.activeSecrets(endpointId, clock.now());
       return { endpoint, secrets: secrets.map((s) => s.secret) };
     };
-    // store.stats comes with the stats work (StatsStore in store/types.ts);
-    // without it the backlog gauges are declared but have no samples.
-    const stats = (store as Store & { stats?: StatsStore }).stats;
     const metrics = createHookgateMetrics({
       version: VERSION,
       perEndpoint: config.metrics.per_endpoint,
-      backlog: stats ? (now) => stats.backlog(now) : null,
+      backlog: (now) => store.stats.backlog(now),
       inFlight: () => dispatcher.inFlightCount,
     });
     const deliver = createDeliverer({ client, config, clock, ids, random: options.random ?? Math.random, destination });

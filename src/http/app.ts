@@ -20,6 +20,7 @@ import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { statsRoutes } from "./routes/stats.ts";
 import { endpointSchemas } from "./schemas/endpoint.ts";
 import { eventSchemas } from "./schemas/event.ts";
 
@@ -43,6 +44,7 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.route("/v1/event-types", eventTypeRoutes(deps));
   app.route("/v1/events", eventRoutes(deps, deps.ingest, schemas.event));
   app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
+  app.route("/v1/stats", statsRoutes(deps));
 
   app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
 

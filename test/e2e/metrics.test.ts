@@ -34,6 +34,8 @@ test("the daemon answers /metrics in the text format, counting a real delivery",
   expect(m.value("hookgate_time_to_delivery_seconds_count")).toBe(1);
   expect(m.find("hookgate_build_info")[0]?.value).toBe(1);
   expect(m.value("process_resident_memory_bytes")).toBeGreaterThan(0);
+  expect(m.value("hookgate_deliveries_pending")).toBe(0);
+  expect(m.value("hookgate_endpoints", { state: "enabled" })).toBe(1);
   expect(await d.stop()).toBe(0);
 }, T);
 

@@ -22,7 +22,7 @@ import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
 import { createHookgateMetrics, type MetricsDeps } from "../../src/metrics/hookgate-metrics.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { StatsStore, Store } from "../../src/store/types.ts";
+import type { Store } from "../../src/store/types.ts";
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 export const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
@@ -53,7 +53,7 @@ export interface TestResponse {
 export interface TestApiOptions {
   random?: () => number;
   resolver?: Resolver;
-  /** The backlog the /metrics gauges read; by default the store's, when it has one. */
+  /** The backlog the /metrics gauges read; by default the store's. */
   backlog?: MetricsDeps["backlog"];
 }
 
@@ -89,11 +89,10 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
       return { endpoint, secrets: (await store.endpoints.activeSecrets(endpointId, clock.now())).map((s) => s.secret) };
     },
   });
-  const stats = (store as Store & { stats?: StatsStore }).stats;
   const metrics = createHookgateMetrics({
     version: "test",
     perEndpoint: config.metrics.per_endpoint,
-    backlog: options.backlog !== undefined ? options.backlog : stats ? (now) => stats.backlog(now) : null,
+    backlog: options.backlog !== undefined ? options.backlog : (now) => store.stats.backlog(now),
     inFlight: () => dispatcher.inFlightCount,
   });
   const dispatcher = new Dispatcher(store, deliver, clock, log, {

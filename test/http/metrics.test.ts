@@ -274,6 +274,27 @@ describe("scrape-time gauges", () => {
     failing: [],
   });
 
+  test("come from the store: pending deliveries, the oldest one's age, endpoints by state", async () => {
+    await setup();
+    receiver!.respond("/down", () => 500);
+    await endpoint("/down");
+    const off = await endpoint("/off");
+    await api.call("POST", `/v1/endpoints/${off}/disable`);
+    let { m } = await scrape();
+    expect(m.value("hookgate_deliveries_pending")).toBe(0);
+    expect(m.value("hookgate_oldest_pending_age_seconds")).toBe(0);
+    expect(m.value("hookgate_endpoints", { state: "enabled" })).toBe(1);
+    expect(m.value("hookgate_endpoints", { state: "disabled" })).toBe(1);
+
+    await event();
+    api.clock.advance(1500);
+    await event();
+    api.clock.advance(2000);
+    ({ m } = await scrape());
+    expect(m.value("hookgate_deliveries_pending")).toBe(2);
+    expect(m.value("hookgate_oldest_pending_age_seconds")).toBe(3.5);
+  });
+
   test("read the backlog at the scrape's time: pending, the oldest one's age in seconds, endpoints by state", async () => {
     const asked: number[] = [];
     await setup({}, { backlog: async (now) => (asked.push(now), snapshot(now)) });
