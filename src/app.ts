@@ -22,9 +22,11 @@ import { createIngest } from "./ingest/ingest.ts";
 import { maintenanceJobs } from "./jobs/maintenance-jobs.ts";
 import { startJobs } from "./jobs/scheduler.ts";
 import type { Logger } from "./log.ts";
+import { createHookgateMetrics } from "./metrics/hookgate-metrics.ts";
 import { StartupError } from "./startup-error.ts";
 import { createSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/types.ts";
+import { VERSION } from "./version.ts";
 import { StoreUnavailableError } from "./store/write-queue.ts";
 
 export interface RunningApp {
@@ -86,15 +88,22 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       const secrets = await store.endpoints.activeSecrets(endpointId, clock.now());
       return { endpoint, secrets: secrets.map((s) => s.secret) };
     };
+    const metrics = createHookgateMetrics({
+      version: VERSION,
+      perEndpoint: config.metrics.per_endpoint,
+      backlog: (now) => store.stats.backlog(now),
+      inFlight: () => dispatcher.inFlightCount,
+    });
     const deliver = createDeliverer({ client, config, clock, ids, random: options.random ?? Math.random, destination });
     const dispatcher = new Dispatcher(store, deliver, clock, log.child({ component: "dispatcher" }), {
       concurrency: config.delivery.concurrency,
       maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
       leaseMs,
       ids,
+      observer: metrics,
     });
     const wake = () => dispatcher.wake();
-    const ingest = createIngest({ store, clock, ids, wake });
+    const ingest = createIngest({ store, clock, ids, wake, observer: metrics });
     await dispatcher.start();
     const jobs = startJobs(maintenanceJobs({ store, clock, config, log: log.child({ component: "jobs" }), wake }), log.child({ component: "jobs" }));
 
@@ -121,6 +130,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       ingest,
       wake,
       testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
+      metrics,
     });
 
     const listen = parseListen(config.server.listen)!;

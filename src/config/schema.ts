@@ -93,6 +93,12 @@ export const serverSchema = z.strictObject({
       error: "expected at least 32 printable characters without spaces, or empty to generate one",
     })
     .default(""),
+  metrics_token: z
+    .string({ error: "expected a string" })
+    .refine((t) => t === "" || (t.length >= 32 && /^[\x21-\x7e]+$/.test(t)), {
+      error: "expected at least 32 printable characters without spaces, or empty to leave /metrics open",
+    })
+    .default(""),
   max_body: size("1MiB", 1024, 64 * 1024 * 1024),
   shutdown_timeout: duration("10s", 0, 10 * 60_000),
 }, { error: "expected a table, such as [server]" });
@@ -140,6 +146,10 @@ export const retentionSchema = z.strictObject({
   keep: duration("30d", 60_000, 10 * 365 * DAY),
 }, { error: "expected a table, such as [retention]" });
 
+export const metricsSchema = z.strictObject({
+  per_endpoint: boolean(false),
+}, { error: "expected a table, such as [metrics]" });
+
 export const logSchema = z.strictObject({
   level: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
@@ -166,6 +176,7 @@ export const sectionSchemas = {
   signing: signingSchema,
   callbacks: callbacksSchema,
   retention: retentionSchema,
+  metrics: metricsSchema,
   log: logSchema,
 } as const;
 
@@ -179,6 +190,7 @@ export const configSchema = z
     signing: signingSchema.prefault({}),
     callbacks: callbacksSchema.prefault({}),
     retention: retentionSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
     log: logSchema.prefault({}),
     event_types: z.array(eventTypeSchema, { error: "expected an array of tables ([[event_types]])" }).default([]),
   })
@@ -213,6 +225,7 @@ export type EventTypeDefinition = Config["event_types"][number];
  */
 export const KEY_FORMATS: Record<string, "duration" | "durations" | "size" | "secret"> = {
   "server.admin_token": "secret",
+  "server.metrics_token": "secret",
   "server.max_body": "size",
   "server.shutdown_timeout": "duration",
   "delivery.timeout": "duration",

@@ -11,6 +11,7 @@
 import type { Clock } from "../clock.ts";
 import { createIdGenerator, type IdGenerator } from "../domain/ids.ts";
 import type { Logger } from "../log.ts";
+import { noObserver, type DeliveryObserver } from "../metrics/observer.ts";
 import type { ClaimedDelivery, Store } from "../store/types.ts";
 import { ClockStepDetector, DEFAULT_STEP_THRESHOLD_MS } from "./clock-step.ts";
 import type { Deliverer } from "./deliver.ts";
@@ -24,6 +25,8 @@ export interface DispatcherOptions {
   ids?: IdGenerator;
   /** A wall-clock step larger than this moves the schedule; default DEFAULT_STEP_THRESHOLD_MS. */
   clockStepThresholdMs?: number;
+  /** Hears of each attempt once it is recorded; for the metrics. */
+  observer?: DeliveryObserver;
 }
 
 /** Longest sleep between looks at the clock, so a stepped clock is noticed. */
@@ -224,6 +227,7 @@ export class Dispatcher {
       await this.store.deliveries.recordAttempt(record, this.clock.now());
       // The retry's due time exists only now: look again so the timer is armed for it.
       if (record.next.status === "pending") this.wake();
+      (this.options.observer ?? noObserver).attemptRecorded(record);
       const { attempt } = record;
       if (attempt.error === null) {
         this.log.debug({ delivery_id: attempt.deliveryId, attempt: attempt.n, status: attempt.statusCode, duration_ms: attempt.durationMs }, "attempt succeeded");

@@ -18,7 +18,9 @@ import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { statsRoutes } from "./routes/stats.ts";
 import { endpointSchemas } from "./schemas/endpoint.ts";
 import { eventSchemas } from "./schemas/event.ts";
 
@@ -36,11 +38,13 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.use("/v1/*", adminAuth(deps.adminToken)); //  4. bearer token for the API
 
   app.route("/", healthRoutes(deps));
+  app.route("/", metricsRoutes(deps)); // open, or its own bearer token (server.metrics_token)
   app.route("/", openApiRoutes(schemas)); // unauthenticated: documentation, no data
   app.route("/v1/endpoints", endpointRoutes(deps, schemas.endpoint));
   app.route("/v1/event-types", eventTypeRoutes(deps));
   app.route("/v1/events", eventRoutes(deps, deps.ingest, schemas.event));
   app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
+  app.route("/v1/stats", statsRoutes(deps));
 
   app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
 

@@ -5,6 +5,7 @@ import type { IdGenerator } from "../domain/ids.ts";
 import type { Logger } from "../log.ts";
 import type { TestSender } from "../delivery/test-send.ts";
 import type { Ingest } from "../ingest/ingest.ts";
+import type { HookgateMetrics } from "../metrics/hookgate-metrics.ts";
 import type { Store } from "../store/types.ts";
 
 /** A named condition /readyz requires; throws (or rejects) when not met. */
@@ -26,6 +27,8 @@ export interface HttpDeps {
   /** Tells the dispatcher there is new due work (a retry, a recovery). */
   wake: () => void;
   testSend: TestSender;
+  /** The /metrics exposition, and what the routes report to it (deleted endpoints). */
+  metrics: Pick<HookgateMetrics, "render" | "endpointDeleted">;
 }
 
 /** Hono's per-request variables. */

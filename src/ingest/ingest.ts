@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import type { Clock } from "../clock.ts";
 import { subscribesTo } from "../domain/event-types.ts";
 import type { IdGenerator } from "../domain/ids.ts";
+import { noObserver, type DeliveryObserver } from "../metrics/observer.ts";
 import type { Endpoint, NewDelivery, NewEvent, Store } from "../store/types.ts";
 
 export interface EventInput {
@@ -35,6 +36,8 @@ export interface IngestDeps {
   ids: IdGenerator;
   /** Called after a commit that created deliveries. */
   wake: () => void;
+  /** Hears of each committed new event (not replays, not test sends); for the metrics. */
+  observer?: DeliveryObserver;
 }
 
 export interface AcceptOptions {
@@ -59,6 +62,7 @@ export function rfc3339(ms: number): string {
 
 export function createIngest(deps: IngestDeps): Ingest {
   const { store, clock, ids } = deps;
+  const observer = deps.observer ?? noObserver;
 
   async function plan(input: EventInput, now: number, test: AcceptOptions["test"]): Promise<{ item: NewEvent; body: AcceptedEvent }> {
     const id = ids("evt");
@@ -116,6 +120,11 @@ export function createIngest(deps: IngestDeps): Ingest {
         if (outcome.kind === "replayed") return { kind: "accepted", body: JSON.parse(outcome.response) as AcceptedEvent, replayed: true };
         return { kind: "conflict", key: inputs[i]!.idempotencyKey! };
       });
+      if (!options.test) {
+        outcomes.forEach((o, i) => {
+          if (o.kind === "created") observer.eventAccepted(planned[i]!.item.deliveries.filter((d) => d.status === "failed").length);
+        });
+      }
       if (!options.test && outcomes.some((o, i) => o.kind === "created" && planned[i]!.item.deliveries.some((d) => d.status === "pending"))) {
         deps.wake();
       }

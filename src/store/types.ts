@@ -56,8 +56,11 @@ export interface EndpointStore {
   setState(id: string, state: { enabled: true } | { enabled: false; reason: DisabledReason }, now: number): Promise<Endpoint | null>;
   /** Every endpoint of a tenant, enabled or not; for matching events. */
   forTenant(tenant: string): Promise<Endpoint[]>;
-  /** Removes the endpoint and its secrets; its pending deliveries end failed (endpoint_deleted). */
-  remove(id: string, now: number): Promise<boolean>;
+  /**
+   * Removes the endpoint and its secrets; its pending deliveries end failed
+   * (endpoint_deleted), and how many is answered. null when it did not exist.
+   */
+  remove(id: string, now: number): Promise<{ failedDeliveries: number } | null>;
   /** The current secret first, then rotated-out ones still signing at `now`. */
   activeSecrets(id: string, now: number): Promise<EndpointSecret[]>;
   /**
@@ -229,6 +232,8 @@ export interface MaintenanceStore {
   pruneEvents(before: number, limit: number): Promise<number>;
   /** Deletes idempotency keys created before `before`. */
   pruneIdempotencyKeys(before: number): Promise<number>;
+  /** Deletes stats rollups older than any stats window reaches from `now`; returns how many. */
+  pruneStats(now: number): Promise<number>;
   /** Moves the WAL into the database file without blocking writers for long. */
   checkpoint(): Promise<void>;
 }
@@ -238,6 +243,7 @@ export interface Store {
   events: EventStore;
   deliveries: DeliveryStore;
   maintenance: MaintenanceStore;
+  stats: StatsStore;
   /** Proves the database answers and accepts a write; for /readyz. */
   checkWritable(): Promise<void>;
   close(): Promise<void>;
@@ -254,7 +260,7 @@ export interface StatsQuery {
   window: StatsWindow;
   tenant?: string | undefined;
   endpointId?: string | undefined;
-  /** End of the window (epoch ms); the window is [now - length, now]. */
+  /** End of the window (epoch ms); the window is [now - length, now), half-open. */
   now: number;
 }
 

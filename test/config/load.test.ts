@@ -122,6 +122,7 @@ describe("environment overrides", () => {
   test.each([
     ["HOOKGATE_SERVER_LISTEN", "0.0.0.0:9000", "server", "listen", "0.0.0.0:9000"],
     ["HOOKGATE_SERVER_ADMIN_TOKEN", "x".repeat(32), "server", "admin_token", "x".repeat(32)],
+    ["HOOKGATE_SERVER_METRICS_TOKEN", "m".repeat(32), "server", "metrics_token", "m".repeat(32)],
     ["HOOKGATE_SERVER_MAX_BODY", "2KiB", "server", "max_body", 2048],
     ["HOOKGATE_SERVER_SHUTDOWN_TIMEOUT", "1m", "server", "shutdown_timeout", 60_000],
     ["HOOKGATE_STORAGE_DATA_DIR", "/var/lib/hookgate", "storage", "data_dir", "/var/lib/hookgate"],
@@ -137,6 +138,7 @@ describe("environment overrides", () => {
     ["HOOKGATE_DELIVERY_REQUIRE_HTTPS", "false", "delivery", "require_https", false],
     ["HOOKGATE_DELIVERY_ALLOW_PRIVATE_NETWORKS", "true", "delivery", "allow_private_networks", true],
     ["HOOKGATE_DELIVERY_CONCURRENCY", "512", "delivery", "concurrency", 512],
+    ["HOOKGATE_METRICS_PER_ENDPOINT", "true", "metrics", "per_endpoint", true],
     ["HOOKGATE_DELIVERY_MAX_IN_FLIGHT_PER_ENDPOINT", "4", "delivery", "max_in_flight_per_endpoint", 4],
     ["HOOKGATE_DELIVERY_RESPONSE_BODY_LIMIT", "512", "delivery", "response_body_limit", 512],
     ["HOOKGATE_SIGNING_HEADER", "X-Sakura-Signature", "signing", "header", "X-Sakura-Signature"],

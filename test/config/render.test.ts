@@ -79,6 +79,13 @@ describe("renderConfig", () => {
     expect(text).not.toContain(CALLBACKS_SECRET);
   });
 
+  test("masks a set metrics_token as ********", () => {
+    const config = configSchema.parse({ server: { metrics_token: `metrics-${TOKEN}` } });
+    const text = renderConfig(config);
+    expect((parseToml(text) as { server: Record<string, unknown> }).server.metrics_token).toBe("********");
+    expect(text).not.toContain(`metrics-${TOKEN}`);
+  });
+
   test("leaves empty secrets empty, so it is clear they will be generated", () => {
     const doc = parseToml(renderConfig(configSchema.parse({}))) as { server: Record<string, unknown>; callbacks: Record<string, unknown> };
     expect(doc.server.admin_token).toBe("");

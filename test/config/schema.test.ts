@@ -45,7 +45,7 @@ function problems(toml: string): string[] {
 describe("valid configurations", () => {
   test("gives the documented defaults for an empty file", () => {
     expect(load("")).toEqual({
-      server: { listen: "127.0.0.1:8720", admin_token: "", max_body: 1024 ** 2, shutdown_timeout: 10 * SECOND },
+      server: { listen: "127.0.0.1:8720", admin_token: "", metrics_token: "", max_body: 1024 ** 2, shutdown_timeout: 10 * SECOND },
       storage: { data_dir: "./data" },
       delivery: {
         timeout: 15 * SECOND,
@@ -61,6 +61,7 @@ describe("valid configurations", () => {
       signing: { header: "X-Webhook-Signature" },
       callbacks: { secret: "" },
       retention: { keep: 30 * DAY },
+      metrics: { per_endpoint: false },
       log: { level: "info" },
       event_types: [],
     });
@@ -109,7 +110,7 @@ example = { message_id = "msg_abc123", attempts = 2, final = true }
 name = "credit.low"
 `);
     expect(config).toEqual({
-      server: { listen: "[::1]:9000", admin_token: TOKEN, max_body: 2 * 1024 ** 2, shutdown_timeout: 30 * SECOND },
+      server: { listen: "[::1]:9000", admin_token: TOKEN, metrics_token: "", max_body: 2 * 1024 ** 2, shutdown_timeout: 30 * SECOND },
       storage: { data_dir: "/var/lib/hookgate" },
       delivery: {
         timeout: 90 * SECOND,
@@ -125,6 +126,7 @@ name = "credit.low"
       signing: { header: "X-Sakura-Signature" },
       callbacks: { secret: SECRET_32 },
       retention: { keep: 7 * DAY },
+      metrics: { per_endpoint: false },
       log: { level: "debug" },
       event_types: [
         { name: "message.delivered", description: "Delivery confirmed by network", example: { message_id: "msg_abc123", attempts: 2, final: true } },
@@ -168,6 +170,8 @@ describe("invalid values", () => {
       `server.admin_token = "********": expected at least 32 printable characters without spaces, or empty to generate one`,
     ],
     ["[server]\nadmin_token = 12345", 'server.admin_token = "********": expected a string'],
+    ['[server]\nmetrics_token = "short"', 'server.metrics_token = "********": expected at least 32 printable characters without spaces, or empty to leave /metrics open'],
+    ['[metrics]\nper_endpoint = "yes"', 'metrics.per_endpoint = "yes": expected true or false'],
     ['[server]\nmax_body = "1KB"', `server.max_body = "1KB": expected a size from 1024 bytes to 64MiB, ${SIZE_HINT}`],
     ['[server]\nmax_body = "65MiB"', `server.max_body = "65MiB": expected a size from 1024 bytes to 64MiB, ${SIZE_HINT}`],
     ['[server]\nmax_body = "1 megabyte"', `server.max_body = "1 megabyte": expected a size from 1024 bytes to 64MiB, ${SIZE_HINT}`],

@@ -21,6 +21,7 @@ import { generateSecret } from "../../src/domain/secret.ts";
 import { createHttpApp } from "../../src/http/app.ts";
 import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
+import { createHookgateMetrics } from "../../src/metrics/hookgate-metrics.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
 import { cleanupDaemons, startDaemon, tempDir } from "../helpers/daemon.ts";
 import { startReceiver } from "../helpers/receiver.ts";
@@ -123,6 +124,7 @@ async function pageLimitedApp(): Promise<Target> {
     testSend: async () => {
       throw new Error("not used here");
     },
+    metrics: createHookgateMetrics({ version: "test", perEndpoint: false, backlog: null, inFlight: () => 0 }),
   });
   return {
     name: "the in-process app on a database at its max_page_count",

@@ -20,6 +20,7 @@ import { createHttpClient, type HttpClient, type Resolver } from "../../src/deli
 import { createTestSender } from "../../src/delivery/test-send.ts";
 import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
+import { createHookgateMetrics, type MetricsDeps } from "../../src/metrics/hookgate-metrics.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
 import type { Store } from "../../src/store/types.ts";
 
@@ -49,8 +50,15 @@ export interface TestResponse {
   headers: Headers;
 }
 
+export interface TestApiOptions {
+  random?: () => number;
+  resolver?: Resolver;
+  /** The backlog the /metrics gauges read; by default the store's. */
+  backlog?: MetricsDeps["backlog"];
+}
+
 /** Builds the app; `raw` is TOML-shaped config input merged over the test defaults. */
-export async function createTestApi(raw: Record<string, any> = {}, options: { random?: () => number; resolver?: Resolver } = {}): Promise<TestApi> {
+export async function createTestApi(raw: Record<string, any> = {}, options: TestApiOptions = {}): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), "hookgate-http-"));
   const config = configSchema.parse({
     ...raw,
@@ -81,13 +89,20 @@ export async function createTestApi(raw: Record<string, any> = {}, options: { ra
       return { endpoint, secrets: (await store.endpoints.activeSecrets(endpointId, clock.now())).map((s) => s.secret) };
     },
   });
+  const metrics = createHookgateMetrics({
+    version: "test",
+    perEndpoint: config.metrics.per_endpoint,
+    backlog: options.backlog !== undefined ? options.backlog : (now) => store.stats.backlog(now),
+    inFlight: () => dispatcher.inFlightCount,
+  });
   const dispatcher = new Dispatcher(store, deliver, clock, log, {
     concurrency: config.delivery.concurrency,
     maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
     leaseMs,
+    observer: metrics,
   });
   await dispatcher.start({ manual: true });
-  const ingest = createIngest({ store, clock, ids, wake: () => dispatcher.wake() });
+  const ingest = createIngest({ store, clock, ids, wake: () => dispatcher.wake(), observer: metrics });
   const app = createHttpApp({
     config,
     store,
@@ -100,6 +115,7 @@ export async function createTestApi(raw: Record<string, any> = {}, options: { ra
     ingest,
     wake: () => dispatcher.wake(),
     testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
+    metrics,
   });
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   return {

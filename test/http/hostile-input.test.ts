@@ -536,6 +536,16 @@ const listRoutes: { route: string; path: () => string; params: Record<string, Pa
       event_type: { filler: fc.constantFrom("credit.low", "x"), bad: fc.integer({ min: 257, max: 5_000 }).map((n) => "t".repeat(n)) },
     },
   },
+  {
+    route: "GET /v1/stats",
+    path: () => "/v1/stats",
+    params: {
+      window: { filler: fc.constantFrom("1h", "24h", "7d"), bad: fc.oneof(fc.constantFrom("", "1H", "2h", "24h ", "30d", "0"), oddString) },
+      // Unknown ids are a 404, but only for a query that is otherwise valid.
+      endpoint_id: { filler: fc.constantFrom("ep_x"), bad: fc.integer({ min: 65, max: 2_000 }).map((n) => "e".repeat(n)) },
+      tenant: tenantParam,
+    },
+  },
 ];
 
 describe("hostile query strings on every list", () => {
@@ -580,6 +590,7 @@ const validCalls = (): Attack[] => [
   { route: "GET /v1/deliveries/:id", method: "GET", path: `/v1/deliveries/${ids.pendingDelivery}` },
   { route: "POST /v1/deliveries/:id/retry", method: "POST", path: `/v1/deliveries/${ids.retryableDelivery}/retry` },
   { route: "GET /v1/event-types", method: "GET", path: "/v1/event-types" },
+  { route: "GET /v1/stats", method: "GET", path: "/v1/stats?window=1h" },
 ];
 
 describe("access", () => {
@@ -615,6 +626,7 @@ const methodTable = (): { route: string; path: string; methods: string[] }[] => 
   { route: "/v1/deliveries/:id", path: `/v1/deliveries/${ids.pendingDelivery}`, methods: ["GET"] },
   { route: "/v1/deliveries/:id/retry", path: `/v1/deliveries/${ids.retryableDelivery}/retry`, methods: ["POST"] },
   { route: "/v1/event-types", path: "/v1/event-types", methods: ["GET"] },
+  { route: "/v1/stats", path: "/v1/stats", methods: ["GET"] },
   { route: "/healthz", path: "/healthz", methods: ["GET"] },
   { route: "/readyz", path: "/readyz", methods: ["GET"] },
 ];

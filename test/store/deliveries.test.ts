@@ -461,7 +461,7 @@ describe("recordAttempt", () => {
     const ep = await createEndpoint();
     const id = await due(ep);
     const [a] = await claim();
-    expect(await s.store.endpoints.remove(ep.id, s.clock.now())).toBe(true);
+    expect(await s.store.endpoints.remove(ep.id, s.clock.now())).toEqual({ failedDeliveries: 1 });
     await record(failure(a!.delivery, { status: "pending", at: s.clock.now() + 1000 }));
     expect(await get(id)).toMatchObject({ status: "failed", lastError: "endpoint_deleted", nextAttemptAt: null, attemptCount: 0 });
     expect(await claim(s.clock.now() + 10 * LEASE_MS)).toEqual([]);
@@ -601,7 +601,7 @@ describe("endpoint removal", () => {
     s.clock.advance(7);
     const now = s.clock.now();
 
-    expect(await s.store.endpoints.remove(ep.id, now)).toBe(true);
+    expect(await s.store.endpoints.remove(ep.id, now)).toEqual({ failedDeliveries: 2 });
     for (const id of pending) {
       expect(await get(id)).toMatchObject({ status: "failed", lastError: "endpoint_deleted", nextAttemptAt: null, leaseUntil: null, updatedAt: now });
     }

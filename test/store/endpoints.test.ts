@@ -193,19 +193,19 @@ describe("remove", () => {
 
   test("deletes the endpoint and its secrets", async () => {
     const created = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
-    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toBe(true);
+    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toEqual({ failedDeliveries: 0 });
     expect(await s.store.endpoints.get(created.id)).toBeNull();
     expect(s.db.query("SELECT count(*) AS n FROM endpoint_secrets WHERE endpoint_id = ?").get(created.id)).toEqual({ n: 0 });
   });
 
-  test("answers false for an unknown or already removed endpoint", async () => {
+  test("answers null for an unknown or already removed endpoint", async () => {
     const created = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
     await s.store.endpoints.remove(created.id, s.clock.now());
-    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toBe(false);
-    expect(await s.store.endpoints.remove("ep_00000000000000000000000000", s.clock.now())).toBe(false);
+    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toBeNull();
+    expect(await s.store.endpoints.remove("ep_00000000000000000000000000", s.clock.now())).toBeNull();
   });
 
-  test("ends its pending deliveries as failed with endpoint_deleted and leaves finished ones untouched", async () => {
+  test("ends its pending deliveries as failed with endpoint_deleted, says how many, and leaves finished ones untouched", async () => {
     const created = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
     const createdAt = s.clock.now();
     const pending = insertDelivery(created.id, "pending", createdAt + 60_000);
@@ -214,7 +214,7 @@ describe("remove", () => {
     s.db.run("UPDATE deliveries SET last_error = 'http_status' WHERE id = ?", [failed]);
     s.clock.advance(10_000);
 
-    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toBe(true);
+    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toEqual({ failedDeliveries: 1 });
     expect(delivery(pending)).toEqual({ status: "failed", last_error: "endpoint_deleted", next_attempt_at: null, lease_until: null, updated_at: s.clock.now() });
     expect(delivery(succeeded)).toEqual({ status: "succeeded", last_error: null, next_attempt_at: null, lease_until: null, updated_at: createdAt });
     expect(delivery(failed)).toEqual({ status: "failed", last_error: "http_status", next_attempt_at: null, lease_until: null, updated_at: createdAt });

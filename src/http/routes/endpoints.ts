@@ -71,8 +71,10 @@ export function endpointRoutes(deps: HttpDeps, schemas: EndpointSchemas) {
   app.delete("/:id", async (c) => {
     const id = c.req.param("id");
     await noBody(c);
-    if (!(await store.endpoints.remove(id, clock.now()))) throw notFound(`endpoint ${id}`);
-    c.get("log").info({ endpoint_id: id }, "endpoint deleted");
+    const removed = await store.endpoints.remove(id, clock.now());
+    if (!removed) throw notFound(`endpoint ${id}`);
+    deps.metrics.endpointDeleted(id, removed.failedDeliveries);
+    c.get("log").info({ endpoint_id: id, failed_deliveries: removed.failedDeliveries }, "endpoint deleted");
     return c.body(null, 204);
   });
 

@@ -1,0 +1,22 @@
+/**
+ * What the delivery engine tells the metrics about, at the source: ingest,
+ * the dispatcher and the endpoint routes take this narrow interface instead
+ * of importing a registry, so they stay testable and free of metric names.
+ */
+import type { AttemptRecord } from "../store/types.ts";
+
+export interface DeliveryObserver {
+  /** A new event was committed (not a replay, not a test send); `disabledDeliveries` of its deliveries were created failed (endpoint_disabled). */
+  eventAccepted(disabledDeliveries: number): void;
+  /** An attempt and the delivery's next state were committed. Test sends may come through here; the observer leaves them out. */
+  attemptRecorded(record: AttemptRecord): void;
+  /** An endpoint was deleted and `failedDeliveries` of its pending deliveries ended failed (endpoint_deleted). */
+  endpointDeleted(endpointId: string, failedDeliveries: number): void;
+}
+
+/** Observes nothing; the default where no metrics are wanted (tests of other parts). */
+export const noObserver: DeliveryObserver = {
+  eventAccepted() {},
+  attemptRecorded() {},
+  endpointDeleted() {},
+};
