@@ -1,55 +1,28 @@
 /** /v1/endpoints: webhook subscriptions and their secrets. */
 import { Hono } from "hono";
 import { z } from "zod";
-import { generateSecret } from "../../domain/secret.ts";
 import type { HttpDeps, HttpEnv } from "../deps.ts";
-import { conflict, notFound } from "../errors.ts";
+import { notFound } from "../errors.ts";
+import { createEndpoint, recoverEndpoint, rotateEndpointSecret } from "../operations.ts";
 import { fetchSize, page, pageQuery } from "../pagination.ts";
 import { endpointSchemas, tenantSchema } from "../schemas/endpoint.ts";
 import { jsonBody, noBody, optionalJsonBody, queryParams } from "../validate.ts";
 import { attemptView, deliveryView, endpointView, secretsView } from "../views.ts";
 import { deliveryStatusSchema } from "./deliveries.ts";
-import { timeSchema } from "../schemas/event.ts";
 
-/** How long a rotated-out secret keeps signing beside the new one. */
-export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
-/** How many rotated-out secrets are kept at most. */
-export const MAX_PREVIOUS_SECRETS = 10;
+export { MAX_PREVIOUS_SECRETS, ROTATION_OVERLAP_MS } from "../operations.ts";
 
 export function endpointRoutes(deps: HttpDeps) {
-  const { store, clock, ids, randomBytes } = deps;
+  const { store, clock } = deps;
   const schemas = endpointSchemas(deps.config);
   const listQuery = z.strictObject({ ...pageQuery("ep"), tenant: tenantSchema.optional() });
   const deliveriesQuery = z.strictObject({ ...pageQuery("dlv"), status: deliveryStatusSchema.optional() });
-  const catalog = new Set(deps.config.event_types.map((t) => t.name));
-  const testBody = z.strictObject({
-    event_type: z
-      .string()
-      .refine((t) => catalog.size === 0 || catalog.has(t), { error: `expected one of the catalog's event types (${[...catalog].join(", ")})` })
-      .refine((t) => /^[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(t), { error: 'expected lower-case words separated by dots, such as "message.delivered"' })
-      .optional(),
-  });
-  const recoverBody = z.strictObject({ since: timeSchema });
   const app = new Hono<HttpEnv>();
 
   const load = async (id: string) => (await store.endpoints.get(id)) ?? Promise.reject(notFound(`endpoint ${id}`));
 
   app.post("/", async (c) => {
-    const input = await jsonBody(c, schemas.create);
-    const secret = input.secret ?? generateSecret(randomBytes);
-    const endpoint = await store.endpoints.create(
-      {
-        id: ids("ep"),
-        tenant: input.tenant,
-        url: input.url,
-        description: input.description,
-        eventTypes: input.event_types,
-        headers: input.headers,
-        metadata: input.metadata,
-        secret,
-      },
-      clock.now(),
-    );
+    const { endpoint, secret } = await createEndpoint(deps, await jsonBody(c, schemas.create));
     c.get("log").info({ endpoint_id: endpoint.id, tenant: endpoint.tenant }, "endpoint created");
     return c.json(endpointView(endpoint, secret), 201);
   });
@@ -115,26 +88,22 @@ export function endpointRoutes(deps: HttpDeps) {
     const id = c.req.param("id");
     await load(id);
     const input = await optionalJsonBody(c, schemas.rotate);
-    const secret = input.secret ?? generateSecret(randomBytes);
-    const secrets = await store.endpoints.rotateSecret(id, secret, clock.now(), ROTATION_OVERLAP_MS, MAX_PREVIOUS_SECRETS);
-    if (!secrets) throw notFound(`endpoint ${id}`);
+    const secrets = await rotateEndpointSecret(deps, id, input.secret);
     c.get("log").info({ endpoint_id: id }, "endpoint secret rotated");
     return c.json(secretsView(secrets));
   });
 
   app.post("/:id/test", async (c) => {
     const endpoint = await load(c.req.param("id"));
-    const input = await optionalJsonBody(c, testBody);
+    const input = await optionalJsonBody(c, schemas.testSend);
     const { delivery, attempt } = await deps.testSend(endpoint, input.event_type);
     return c.json({ ...attemptView(attempt), delivery_id: delivery.id, event_id: delivery.eventId, event_type: delivery.eventType });
   });
 
   app.post("/:id/recover", async (c) => {
     const endpoint = await load(c.req.param("id"));
-    const input = await jsonBody(c, recoverBody);
-    if (endpoint.state === "disabled") throw conflict(`endpoint ${endpoint.id} is disabled; enable it first, then recover`);
-    const queued = await store.deliveries.recover(endpoint.id, input.since, clock.now());
-    if (queued > 0) deps.wake();
+    const input = await jsonBody(c, schemas.recover);
+    const queued = await recoverEndpoint(deps, endpoint, input.since);
     c.get("log").info({ endpoint_id: endpoint.id, since: input.since, queued }, "endpoint recovered");
     return c.json({ queued }, 202);
   });

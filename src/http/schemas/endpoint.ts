@@ -7,6 +7,7 @@ import { secretSchema, type Config } from "../../config/schema.ts";
 import { blockReasonForHost } from "../../domain/address.ts";
 import { EVENT_TYPE_PATTERN, matchesEventType } from "../../domain/event-types.ts";
 import { isHeaderName, isHeaderValue, RESERVED_HEADERS } from "../../domain/headers.ts";
+import { timeSchema } from "./time.ts";
 
 export const TENANT_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export const tenantSchema = z.string().regex(TENANT_PATTERN, {
@@ -82,8 +83,22 @@ export function endpointSchemas(config: Config) {
 
   const rotate = z.strictObject({ secret: secretSchema.optional() });
 
-  return { create, patch, rotate };
+  const catalogSet = new Set(catalog);
+  const testSend = z.strictObject({
+    event_type: z
+      .string()
+      .refine((t) => catalogSet.size === 0 || catalogSet.has(t), { error: `expected one of the catalog's event types (${catalog.join(", ")})` })
+      .refine((t) => /^[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(t), { error: 'expected lower-case words separated by dots, such as "message.delivered"' })
+      .optional(),
+  });
+
+  const recover = z.strictObject({ since: timeSchema });
+
+  return { create, patch, rotate, testSend, recover };
 }
+
+/** A validated endpoint create request. */
+export type EndpointCreate = z.output<ReturnType<typeof endpointSchemas>["create"]>;
 
 /** A destination URL (endpoint or callback_url) as `urlProblem` allows it, normalised. */
 export function webhookUrlSchema(config: Config) {

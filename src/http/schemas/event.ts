@@ -3,61 +3,13 @@ import { z } from "zod";
 import type { Config } from "../../config/schema.ts";
 import { EVENT_TYPE_NAME } from "../../config/schema.ts";
 import { tenantSchema, webhookUrlSchema } from "./endpoint.ts";
+import { timeSchema } from "./time.ts";
+
+export { parseRfc3339, timeSchema } from "./time.ts";
 
 /** Most events one batch call takes. */
 export const MAX_BATCH = 1000;
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-const TIME_ERROR = 'expected an RFC 3339 time, such as "2024-01-15T10:30:00Z"';
-/** The instants toISOString renders with a four-digit year, as RFC 3339 needs. */
-const FIRST_MS = new Date(0).setUTCFullYear(0, 0, 1);
-const LAST_MS = new Date(0).setUTCFullYear(9999, 11, 31) + 86_400_000 - 1;
-
-/**
- * Epoch milliseconds of an RFC 3339 time, or null. Stricter than
- * Date.parse, which rolls "2024-02-30" over to March 1 and "T24:00" to the
- * next day: every field must be in its calendar range. A leap second (":60")
- * is refused: JavaScript time cannot hold it.
- */
-export function parseRfc3339(text: string): number | null {
-  const m = RFC3339.exec(text);
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
-  let offsetMinutes = 0;
-  if (!m[8]) {
-    const offsetHours = Number(m[10]);
-    const offsetMins = Number(m[11]);
-    if (offsetHours > 23 || offsetMins > 59) return null;
-    offsetMinutes = (m[9] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMins);
-  }
-  const at = new Date(0);
-  at.setUTCFullYear(year, month - 1, day); // unlike Date.UTC, keeps years 0–99 as written
-  // Digits past the millisecond are cut, not rounded, so a time never moves into the next second.
-  const millis = m[7] ? Number(`${m[7].slice(1)}00`.slice(0, 3)) : 0;
-  at.setUTCHours(hour, minute, second, millis);
-  return at.getTime() - offsetMinutes * 60_000;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/**
- * An RFC 3339 time string, as epoch milliseconds. The instant must fall in
- * years 0000–9999 UTC, because it is rendered back as RFC 3339 (an offset
- * can move "9999-12-31T23:00:00-05:00" into year 10000, which toISOString
- * writes as "+010000-…").
- */
-export const timeSchema = z.string({ error: TIME_ERROR }).transform((t, ctx) => {
-  const ms = parseRfc3339(t);
-  if (ms === null) ctx.addIssue({ code: "custom", message: TIME_ERROR });
-  else if (ms < FIRST_MS || ms > LAST_MS) ctx.addIssue({ code: "custom", message: "expected a time from year 0000 to 9999 in UTC" });
-  else return ms;
-  return z.NEVER;
-});
 
 /** Idempotency keys: what callers typically send (UUIDs, hashes, composite ids). */
 export const idempotencyKeySchema = z
