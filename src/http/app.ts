@@ -17,6 +17,7 @@ import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { consoleRoutes } from "../console/routes.tsx";
 
 /** Builds the Hono app; tests call `app.request()` on it directly. */
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
@@ -34,6 +35,8 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.route("/v1/event-types", eventTypeRoutes(deps));
   app.route("/v1/events", eventRoutes(deps, deps.ingest));
   app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
+  // The web console: its own session-cookie login, never valid for /v1/*.
+  app.route("/", consoleRoutes(deps, deps.console));
 
   app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
 

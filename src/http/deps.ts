@@ -6,6 +6,7 @@ import type { Logger } from "../log.ts";
 import type { TestSender } from "../delivery/test-send.ts";
 import type { Ingest } from "../ingest/ingest.ts";
 import type { Store } from "../store/types.ts";
+import type { ConsoleOptions } from "../console/routes.tsx";
 
 /** A named condition /readyz requires; throws (or rejects) when not met. */
 export interface ReadinessCheck {
@@ -26,6 +27,8 @@ export interface HttpDeps {
   /** Tells the dispatcher there is new due work (a retry, a recovery). */
   wake: () => void;
   testSend: TestSender;
+  /** Session and login-throttle settings of the web console; defaults when absent. */
+  console?: ConsoleOptions;
 }
 
 /** Hono's per-request variables. */
