@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * Charts drawn on the server as inline SVG: no chart library, no script,
  * nothing to download. Failures are hatched as well as coloured, and every

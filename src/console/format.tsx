@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Small view helpers shared by the console pages: times, ages, status words. */
 import type { Child } from "hono/jsx";
 

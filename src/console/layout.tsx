@@ -1,4 +1,6 @@
+/** @jsxImportSource hono/jsx */
 /** The page shell every console page shares: head, navigation, flash message, logout. */
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { CSRF_FIELD } from "./csrf.ts";
 import type { Flash } from "./session.ts";
@@ -22,7 +24,9 @@ const LINKS: [Exclude<NavItem, null>, string, string][] = [
 
 export function Layout(props: LayoutProps) {
   return (
-    <html lang="en">
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -58,7 +62,8 @@ export function Layout(props: LayoutProps) {
           {props.children}
         </main>
       </body>
-    </html>
+      </html>
+    </>
   );
 }
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The web console: server-rendered pages at /, behind a login with the admin
  * token. Mounted at "/" beside the API, so every middleware here names its

@@ -21,6 +21,7 @@ import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
 import type { Store } from "../../src/store/types.ts";
+import type { ConsoleOptions } from "../../src/console/routes.tsx";
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 export const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
@@ -47,7 +48,7 @@ export interface TestResponse {
 }
 
 /** Builds the app; `raw` is TOML-shaped config input merged over the test defaults. */
-export async function createTestApi(raw: Record<string, any> = {}, options: { random?: () => number; resolver?: Resolver } = {}): Promise<TestApi> {
+export async function createTestApi(raw: Record<string, any> = {}, options: { random?: () => number; resolver?: Resolver; console?: ConsoleOptions } = {}): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), "hookgate-http-"));
   const config = configSchema.parse({
     ...raw,
@@ -97,6 +98,8 @@ export async function createTestApi(raw: Record<string, any> = {}, options: { ra
     ingest,
     wake: () => dispatcher.wake(),
     testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
+    // No wait after a wrong console login unless a test asks for one.
+    console: { failedLoginDelayMs: 0, ...options.console },
   });
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   return {

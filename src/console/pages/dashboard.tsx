@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The dashboard at /: success rate and latency per endpoint, charts of
  * volume, failures and p95 latency over the window, the pending backlog and

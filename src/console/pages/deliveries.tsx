@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * /deliveries: the delivery log with filters (GET query parameters, so a
  * filtered view can be bookmarked), newest first with cursor pagination,

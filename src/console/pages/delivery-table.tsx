@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** The delivery log as a table (stacked cards on a phone); used by the log and a webhook's page. */
 import type { Delivery } from "../../store/types.ts";
 import { DeliveryStatus, When } from "../format.tsx";

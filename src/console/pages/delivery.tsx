@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** One delivery: what was sent, and every attempt with its request, response and retry decision. */
 import type { Attempt, Delivery, Endpoint, StoredEvent } from "../../store/types.ts";
 import { attemptView } from "../../http/views.ts";

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** The login form: the admin token, once per browser session. */
 import { Layout } from "../layout.tsx";
 

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** Pieces of the webhook pages: state and health badges, the Add form, the test result and the secret panel. */
 import type { Config } from "../../config/schema.ts";
 import type { Endpoint } from "../../store/types.ts";

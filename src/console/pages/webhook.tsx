@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /** One webhook: its settings and health, every action on it, and its latest deliveries. */
 import type { Config } from "../../config/schema.ts";
 import { subscribesTo } from "../../domain/event-types.ts";

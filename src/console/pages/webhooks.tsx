@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * /webhooks: the list with state and health, the Add form, and every
  * per-webhook action (test, enable/disable, reveal and rotate the secret,
