@@ -9,6 +9,7 @@ import init from "./migrations/0001_init.sql" with { type: "text" };
 import dispatchIndexes from "./migrations/0002_dispatch_indexes.sql" with { type: "text" };
 import leaseStart from "./migrations/0003_lease_start.sql" with { type: "text" };
 import dueByEndpoint from "./migrations/0004_due_by_endpoint.sql" with { type: "text" };
+import statsRollups from "./migrations/0005_stats_rollups.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "dispatch_indexes", sql: dispatchIndexes },
   { version: 3, name: "lease_start", sql: leaseStart },
   { version: 4, name: "due_by_endpoint", sql: dueByEndpoint },
+  { version: 5, name: "stats_rollups", sql: statsRollups },
 ];
 
 /** Brings the schema up to date; returns the versions applied now. */

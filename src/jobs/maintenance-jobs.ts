@@ -49,7 +49,9 @@ export function maintenanceJobs(deps: { store: Store; clock: Clock; config: Conf
           events += n;
         } while (n === PRUNE_BATCH);
         const keys = await store.maintenance.pruneIdempotencyKeys(now - Math.max(config.retention.keep, IDEMPOTENCY_MIN_KEEP_MS));
-        if (events + keys > 0) log.info({ events, idempotency_keys: keys }, "pruned");
+        // Rollups have their own horizon (the longest stats window), whatever retention.keep says.
+        const rollups = await store.maintenance.pruneStats(now);
+        if (events + keys + rollups > 0) log.info({ events, idempotency_keys: keys, stats_rollups: rollups }, "pruned");
       },
     },
     {

@@ -11,6 +11,7 @@ import { EndpointSecretTable } from "./endpoint-secrets.ts";
 import { EndpointTable } from "./endpoints.ts";
 import { EventTable } from "./events.ts";
 import { IdempotencyKeyTable } from "./idempotency-keys.ts";
+import { StatsTable } from "./stats.ts";
 import { takeOverLeases } from "./lease-takeover.ts";
 import type {
   AttemptRecord,
@@ -23,6 +24,7 @@ import type {
   IngestOutcome,
   MaintenanceStore,
   NewEvent,
+  StatsStore,
   Store,
 } from "./types.ts";
 import { WriteQueue } from "./write-queue.ts";
@@ -40,6 +42,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   const deliveries = new DeliveryTable(db);
   const attempts = new AttemptTable(db);
   const idempotency = new IdempotencyKeyTable(db);
+  const statsTable = new StatsTable(db);
   const writes = new WriteQueue(db);
   const leaseDb = openLeaseConnection(db.filename);
   const leaseDeliveries = new DeliveryTable(leaseDb);
@@ -281,8 +284,22 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     pruneIdempotencyKeys(before) {
       return writes.run(() => idempotency.prune(before));
     },
+    pruneStats(now) {
+      return writes.run(() => statsTable.prune(now));
+    },
     async checkpoint() {
       db.run("PRAGMA wal_checkpoint(PASSIVE)");
+    },
+  };
+
+  // Reads only; the rollups they read are kept by triggers (migration 0005)
+  // in the same transaction as every write they count.
+  const stats: StatsStore = {
+    async report(query) {
+      return statsTable.report(query);
+    },
+    async backlog() {
+      return statsTable.backlog();
     },
   };
 
@@ -291,6 +308,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     events: eventStore,
     deliveries: deliveryStore,
     maintenance,
+    stats,
     async checkWritable() {
       // A row written and deleted in one transaction: proves a commit reaches the disk, leaves no trace.
       await writes.run(() => {

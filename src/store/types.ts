@@ -229,6 +229,8 @@ export interface MaintenanceStore {
   pruneEvents(before: number, limit: number): Promise<number>;
   /** Deletes idempotency keys created before `before`. */
   pruneIdempotencyKeys(before: number): Promise<number>;
+  /** Deletes stats rollups older than any stats window reaches from `now`; returns how many. */
+  pruneStats(now: number): Promise<number>;
   /** Moves the WAL into the database file without blocking writers for long. */
   checkpoint(): Promise<void>;
 }
@@ -238,6 +240,7 @@ export interface Store {
   events: EventStore;
   deliveries: DeliveryStore;
   maintenance: MaintenanceStore;
+  stats: StatsStore;
   /** Proves the database answers and accepts a write; for /readyz. */
   checkWritable(): Promise<void>;
   close(): Promise<void>;
@@ -254,7 +257,7 @@ export interface StatsQuery {
   window: StatsWindow;
   tenant?: string | undefined;
   endpointId?: string | undefined;
-  /** End of the window (epoch ms); the window is [now - length, now]. */
+  /** End of the window (epoch ms); the window is [now - length, now), half-open. */
   now: number;
 }
 

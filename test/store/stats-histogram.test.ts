@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { LatencyBins } from "../../src/store/stats-histogram.ts";
+import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
+
+let fresh: FreshDb;
+let bins: LatencyBins;
+beforeAll(() => {
+  fresh = openFreshDb();
+  bins = LatencyBins.load(fresh.db);
+});
+afterAll(() => fresh.cleanup());
+
+const YEAR = 365 * 86_400_000;
+
+describe("latency bins", () => {
+  test("every value from 0 ms to a year is stood for within 5% by its bin", () => {
+    let worst = 0;
+    const check = (v: number) => {
+      const err = v === 0 ? bins.valueOf(bins.binOf(v)) : Math.abs(bins.valueOf(bins.binOf(v)) - v) / v;
+      worst = Math.max(worst, err);
+    };
+    for (let v = 0; v <= 200_000; v++) check(v);
+    for (let v = 200_000; v < YEAR; v = Math.ceil(v * 1.0007) + 1) check(v);
+    expect(worst).toBeLessThanOrEqual(0.05);
+  });
+
+  test("values up to 11 ms are exact", () => {
+    for (let v = 0; v <= 11; v++) expect(bins.valueOf(bins.binOf(v))).toBe(v);
+  });
+
+  test("the readers bin a value exactly as the rollup triggers do", () => {
+    const sqlBin = fresh.db.query("SELECT bin FROM stats_bins WHERE lo <= max(?, 0) ORDER BY lo DESC LIMIT 1");
+    for (const v of [-5, 0, 1, 12, 13, 14, 99, 100, 101, 1234, 59_999, 60_000, 3_600_000, 2 * YEAR]) {
+      expect({ v, bin: bins.binOf(v) }).toEqual({ v, bin: (sqlBin.get(v) as { bin: number }).bin });
+    }
+  });
+
+  test("percentiles are nearest-rank over the bins, null when empty", () => {
+    const h = new Map<number, number>([
+      [bins.binOf(1), 50],
+      [bins.binOf(5), 45],
+      [bins.binOf(9), 4],
+      [bins.binOf(11), 1],
+    ]);
+    expect(bins.percentiles(h)).toEqual({ p50: 1, p95: 5, p99: 9 });
+    expect(bins.percentiles(new Map())).toEqual({ p50: null, p95: null, p99: null });
+  });
+});
