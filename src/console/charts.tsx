@@ -7,8 +7,8 @@
 import type { StatsSeriesPoint } from "../store/types.ts";
 import { duration } from "./format.tsx";
 
-const W = 480;
-const H = 180;
+const W = 420;
+const H = 170;
 const PAD = { left: 44, right: 8, top: 10, bottom: 24 };
 const PLOT_W = W - PAD.left - PAD.right;
 const PLOT_H = H - PAD.top - PAD.bottom;
@@ -30,7 +30,7 @@ export function VolumeChart(props: { series: StatsSeriesPoint[]; bucketMs: numbe
           <line x1="0" y1="0" x2="0" y2="6" class="fail-line" stroke-width="3" />
         </pattern>
       </defs>
-      <Axes max={max} series={series} format={(v) => String(Math.round(v))} />
+      <Axes max={max} series={series} format={(v) => (Number.isInteger(v) ? String(v) : v.toFixed(1))} />
       {series.map((p, i) => {
         const x = PAD.left + i * slot + (slot - barW) / 2;
         const ok = p.attempts - p.failures;
@@ -71,7 +71,7 @@ export function LatencyChart(props: { series: StatsSeriesPoint[]; bucketMs: numb
         ))}
       {series.map((p, i) =>
         p.p95LatencyMs === null ? null : (
-          <circle class="dot" cx={x(i)} cy={y(p.p95LatencyMs)} r={series.length > 60 ? 1.5 : 3}>
+          <circle class="dot" cx={x(i)} cy={y(p.p95LatencyMs)} r={series.length > 60 ? 2.5 : 3.5}>
             <title>{`${stamp(p.start)}: p95 ${duration(p.p95LatencyMs)}`}</title>
           </circle>
         ),

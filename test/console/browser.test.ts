@@ -203,6 +203,11 @@ describe("console in a browser", () => {
   test(
     "the dashboard draws volume, failures and p95 latency from the data",
     async () => {
+      // One real delivery that succeeds (test sends are left out of the stats).
+      const sent = await daemon.api("POST", "/v1/events", { type: "message.delivered", data: { message_id: "msg_2" } });
+      const okEndpoint = (await daemon.api("GET", "/v1/endpoints")).json.data.find((e: any) => e.url === `${receiver.url}/ok`);
+      const ok = sent.json.deliveries.find((d: any) => d.endpoint_id === okEndpoint.id);
+      await deliveryWhen(daemon, ok.id, (d) => d.status === "succeeded");
       await page.goto(`${daemon.url}/?window=1h`);
       const volume = page.locator("svg.chart.volume");
       expect(await volume.count()).toBe(1);
