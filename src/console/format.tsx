@@ -36,6 +36,7 @@ export function When(props: { ms: number | null; now: number }) {
 /** Milliseconds as "850 ms" or "2.4 s"; em dash for null. */
 export function duration(ms: number | null): string {
   if (ms === null) return "—";
+  if (ms < 10 && !Number.isInteger(ms)) return `${ms.toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }

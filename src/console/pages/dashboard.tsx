@@ -81,7 +81,7 @@ function Summary(props: { report: StatsReport; backlog: BacklogSnapshot; now: nu
       <Tile
         label="Pending backlog"
         value={String(b.pending)}
-        note={b.oldestPendingCreatedAt === null ? "nothing waiting" : `oldest ${age(b.oldestPendingCreatedAt, props.now).replace(" ago", "")} old`}
+        note={b.oldestPendingCreatedAt === null ? "nothing waiting" : `oldest created ${age(b.oldestPendingCreatedAt, props.now)}`}
         tone={b.pending > 0 ? "warn" : "ok"}
       />
       <Tile label="Webhooks" value={`${b.endpointsByState.enabled} enabled`} note={`${b.endpointsByState.disabled} disabled · ${b.failing.length} failing now`} tone={b.failing.length > 0 ? "bad" : "ok"} />
