@@ -10,6 +10,7 @@ import dispatchIndexes from "./migrations/0002_dispatch_indexes.sql" with { type
 import leaseStart from "./migrations/0003_lease_start.sql" with { type: "text" };
 import dueByEndpoint from "./migrations/0004_due_by_endpoint.sql" with { type: "text" };
 import statsRollups from "./migrations/0005_stats_rollups.sql" with { type: "text" };
+import deliveriesByEventType from "./migrations/0006_deliveries_by_event_type.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "lease_start", sql: leaseStart },
   { version: 4, name: "due_by_endpoint", sql: dueByEndpoint },
   { version: 5, name: "stats_rollups", sql: statsRollups },
+  { version: 6, name: "deliveries_by_event_type", sql: deliveriesByEventType },
 ];
 
 /** Brings the schema up to date; returns the versions applied now. */

@@ -23,6 +23,7 @@ import { openApiRoutes } from "./routes/openapi.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { endpointSchemas } from "./schemas/endpoint.ts";
 import { eventSchemas } from "./schemas/event.ts";
+import { consoleRoutes } from "../console/routes.tsx";
 
 /** Builds the Hono app; tests call `app.request()` on it directly. */
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
@@ -45,6 +46,8 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   app.route("/v1/events", eventRoutes(deps, deps.ingest, schemas.event));
   app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
   app.route("/v1/stats", statsRoutes(deps));
+  // The web console: its own session-cookie login, never valid for /v1/*.
+  app.route("/", consoleRoutes(deps, deps.console));
 
   app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
 

@@ -7,6 +7,7 @@ import type { TestSender } from "../delivery/test-send.ts";
 import type { Ingest } from "../ingest/ingest.ts";
 import type { HookgateMetrics } from "../metrics/hookgate-metrics.ts";
 import type { Store } from "../store/types.ts";
+import type { ConsoleOptions } from "../console/routes.tsx";
 
 /** A named condition /readyz requires; throws (or rejects) when not met. */
 export interface ReadinessCheck {
@@ -29,6 +30,8 @@ export interface HttpDeps {
   testSend: TestSender;
   /** The /metrics exposition, and what the routes report to it (deleted endpoints). */
   metrics: Pick<HookgateMetrics, "render" | "endpointDeleted">;
+  /** Session and login-throttle settings of the web console; defaults when absent. */
+  console?: ConsoleOptions;
 }
 
 /** Hono's per-request variables. */

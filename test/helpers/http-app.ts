@@ -23,6 +23,7 @@ import { createLogger } from "../../src/log.ts";
 import { createHookgateMetrics, type MetricsDeps } from "../../src/metrics/hookgate-metrics.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
 import type { Store } from "../../src/store/types.ts";
+import type { ConsoleOptions } from "../../src/console/routes.tsx";
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 export const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
@@ -55,6 +56,8 @@ export interface TestApiOptions {
   resolver?: Resolver;
   /** The backlog the /metrics gauges read; by default the store's. */
   backlog?: MetricsDeps["backlog"];
+  /** Console session settings; by default no wait after a wrong login. */
+  console?: ConsoleOptions;
 }
 
 /** Builds the app; `raw` is TOML-shaped config input merged over the test defaults. */
@@ -116,6 +119,8 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
     wake: () => dispatcher.wake(),
     testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
     metrics,
+    // No wait after a wrong console login unless a test asks for one.
+    console: { failedLoginDelayMs: 0, ...options.console },
   });
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   return {

@@ -28,10 +28,16 @@ function documentedRoutes(doc: any): string[] {
   );
 }
 
-/** `METHOD /path/{param}` for every route the Hono app serves (middleware left out). */
+/**
+ * The web console's HTML pages (src/console) are for browsers, not part of
+ * the API the document describes; every other top-level route is.
+ */
+const CONSOLE_PATH = /^\/(?:$|login$|logout$|assets\/|webhooks(?:$|\/)|deliveries(?:$|\/))/;
+
+/** `METHOD /path/{param}` for every API route the Hono app serves (middleware and console pages left out). */
 function servedRoutes(api: TestApi): string[] {
   return api.app.routes
-    .filter((r) => r.method !== "ALL")
+    .filter((r) => r.method !== "ALL" && !CONSOLE_PATH.test(r.path))
     .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
 }
 

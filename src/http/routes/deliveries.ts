@@ -1,7 +1,8 @@
 /** /v1/deliveries: the delivery log, one delivery with every attempt, and retry. */
 import { Hono } from "hono";
 import type { HttpDeps, HttpEnv } from "../deps.ts";
-import { conflict, notFound } from "../errors.ts";
+import { notFound } from "../errors.ts";
+import { retryDelivery } from "../operations.ts";
 import { fetchSize, page } from "../pagination.ts";
 import { deliveryListQuery } from "../schemas/delivery.ts";
 import { noBody, queryParams } from "../validate.ts";
@@ -34,18 +35,7 @@ export function deliveryRoutes(deps: HttpDeps, wake: () => void) {
   app.post("/:id/retry", async (c) => {
     const id = c.req.param("id");
     await noBody(c);
-    const delivery = await store.deliveries.get(id);
-    if (!delivery) throw notFound(`delivery ${id}`);
-    if (delivery.endpointId !== null) {
-      const endpoint = await store.endpoints.get(delivery.endpointId);
-      if (!endpoint) throw conflict(`endpoint ${delivery.endpointId} was deleted; nothing to send this delivery to`);
-      if (endpoint.state === "disabled") throw conflict(`endpoint ${endpoint.id} is disabled; enable it first`);
-    }
-    const outcome = await store.deliveries.retry(id, clock.now());
-    if (outcome === "not_found") throw notFound(`delivery ${id}`);
-    if (outcome === "pending") throw conflict(`delivery ${id} is already pending`);
-    wake();
-    return c.json(deliveryView((await store.deliveries.get(id))!), 202);
+    return c.json(deliveryView(await retryDelivery({ ...deps, wake }, id)), 202);
   });
 
   return app;

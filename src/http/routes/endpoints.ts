@@ -1,42 +1,25 @@
 /** /v1/endpoints: webhook subscriptions and their secrets. */
 import { Hono } from "hono";
-import { generateSecret } from "../../domain/secret.ts";
 import type { HttpDeps, HttpEnv } from "../deps.ts";
-import { conflict, notFound } from "../errors.ts";
+import { notFound } from "../errors.ts";
+import { createEndpoint, deleteEndpoint, recoverEndpoint, rotateEndpointSecret } from "../operations.ts";
 import { fetchSize, page } from "../pagination.ts";
 import { endpointDeliveriesQuery } from "../schemas/delivery.ts";
 import { endpointListQuery, type EndpointSchemas } from "../schemas/endpoint.ts";
 import { jsonBody, noBody, optionalJsonBody, queryParams } from "../validate.ts";
 import { attemptView, deliveryView, endpointView, secretsView } from "../views.ts";
 
-/** How long a rotated-out secret keeps signing beside the new one. */
-export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
-/** How many rotated-out secrets are kept at most. */
-export const MAX_PREVIOUS_SECRETS = 10;
+export { MAX_PREVIOUS_SECRETS, ROTATION_OVERLAP_MS } from "../operations.ts";
 
 /** The routes; `schemas` are the config's endpoint schemas, shared with the OpenAPI document. */
 export function endpointRoutes(deps: HttpDeps, schemas: EndpointSchemas) {
-  const { store, clock, ids, randomBytes } = deps;
+  const { store, clock } = deps;
   const app = new Hono<HttpEnv>();
 
   const load = async (id: string) => (await store.endpoints.get(id)) ?? Promise.reject(notFound(`endpoint ${id}`));
 
   app.post("/", async (c) => {
-    const input = await jsonBody(c, schemas.create);
-    const secret = input.secret ?? generateSecret(randomBytes);
-    const endpoint = await store.endpoints.create(
-      {
-        id: ids("ep"),
-        tenant: input.tenant,
-        url: input.url,
-        description: input.description,
-        eventTypes: input.event_types,
-        headers: input.headers,
-        metadata: input.metadata,
-        secret,
-      },
-      clock.now(),
-    );
+    const { endpoint, secret } = await createEndpoint(deps, await jsonBody(c, schemas.create));
     c.get("log").info({ endpoint_id: endpoint.id, tenant: endpoint.tenant }, "endpoint created");
     return c.json(endpointView(endpoint, secret), 201);
   });
@@ -71,9 +54,7 @@ export function endpointRoutes(deps: HttpDeps, schemas: EndpointSchemas) {
   app.delete("/:id", async (c) => {
     const id = c.req.param("id");
     await noBody(c);
-    const removed = await store.endpoints.remove(id, clock.now());
-    if (!removed) throw notFound(`endpoint ${id}`);
-    deps.metrics.endpointDeleted(id, removed.failedDeliveries);
+    const removed = await deleteEndpoint(deps, id);
     c.get("log").info({ endpoint_id: id, failed_deliveries: removed.failedDeliveries }, "endpoint deleted");
     return c.body(null, 204);
   });
@@ -104,9 +85,7 @@ export function endpointRoutes(deps: HttpDeps, schemas: EndpointSchemas) {
     const id = c.req.param("id");
     await load(id);
     const input = await optionalJsonBody(c, schemas.rotate);
-    const secret = input.secret ?? generateSecret(randomBytes);
-    const secrets = await store.endpoints.rotateSecret(id, secret, clock.now(), ROTATION_OVERLAP_MS, MAX_PREVIOUS_SECRETS);
-    if (!secrets) throw notFound(`endpoint ${id}`);
+    const secrets = await rotateEndpointSecret(deps, id, input.secret);
     c.get("log").info({ endpoint_id: id }, "endpoint secret rotated");
     return c.json(secretsView(secrets));
   });
@@ -121,9 +100,7 @@ export function endpointRoutes(deps: HttpDeps, schemas: EndpointSchemas) {
   app.post("/:id/recover", async (c) => {
     const endpoint = await load(c.req.param("id"));
     const input = await jsonBody(c, schemas.recover);
-    if (endpoint.state === "disabled") throw conflict(`endpoint ${endpoint.id} is disabled; enable it first, then recover`);
-    const queued = await store.deliveries.recover(endpoint.id, input.since, clock.now());
-    if (queued > 0) deps.wake();
+    const queued = await recoverEndpoint(deps, endpoint, input.since);
     c.get("log").info({ endpoint_id: endpoint.id, since: input.since, queued }, "endpoint recovered");
     return c.json({ queued }, 202);
   });

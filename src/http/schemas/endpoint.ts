@@ -102,6 +102,9 @@ export function endpointSchemas(config: Config) {
 
 export type EndpointSchemas = ReturnType<typeof endpointSchemas>;
 
+/** A validated endpoint create request. */
+export type EndpointCreate = z.output<EndpointSchemas["create"]>;
+
 /** A destination URL (endpoint or callback_url) as `urlProblem` allows it, normalised. */
 export function webhookUrlSchema(config: Config) {
   return z
