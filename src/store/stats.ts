@@ -14,7 +14,7 @@
  * agree to the attempt.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { addToBin, LatencyBins, parseHistogram, type Histogram } from "./stats-histogram.ts";
+import { LatencyBins, readBins, type Histogram } from "./stats-histogram.ts";
 import type { BacklogSnapshot, DeliveryStatus, EndpointStats, StatsFigures, StatsQuery, StatsReport, StatsWindow } from "./types.ts";
 
 const MINUTE = 60_000;
@@ -63,18 +63,9 @@ export function coverWindow(start: number, end: number, levels: number[]): Segme
   return [...coverWindow(start, first, finer), { level, start: first, end: last }, ...coverWindow(last, end, finer)];
 }
 
-interface RollupRow {
-  bucket_start: number;
-  endpoint_key: string;
-  attempts: number;
-  failures: number;
-  errors: string;
-  latency: string;
-  ttd: string;
-  pending: number;
-  succeeded: number;
-  failed: number;
-}
+/** A rollup row as an array (statement.values(): no object per row): the columns of ROLLUP_COLUMNS in order. */
+type RollupRow = [number, string, number, number, string, string, string, number, number, number];
+const ROLLUP_COLUMNS = "bucket_start, endpoint_key, attempts, failures, errors, latency, ttd, pending, succeeded, failed";
 
 interface RawAttemptRow {
   endpoint_id: string | null;
@@ -90,44 +81,102 @@ interface RawDeliveryRow {
   n: number;
 }
 
-interface SeriesAcc {
-  attempts: number;
-  failures: number;
-  latency: Histogram;
+/** The series buckets of one report: `count` buckets of `ms` from `first`. */
+interface SeriesShape {
+  first: number;
+  ms: number;
+  count: number;
 }
 
-/** The running sums for one endpoint or for the totals. */
+/**
+ * The running sums for one endpoint or for the totals. Histograms are dense
+ * arrays indexed by bin, the series' ones side by side (bucket i at
+ * i · bins.size), so adding a rollup row is array arithmetic.
+ */
 class Accumulator {
   deliveries = { pending: 0, succeeded: 0, failed: 0 };
   attempts = 0;
   failures = 0;
   errors: Record<string, number> = {};
-  latency: Histogram = new Map();
-  ttd: Histogram = new Map();
-  series = new Map<number, SeriesAcc>();
+  readonly latency: Histogram;
+  latencyN = 0;
+  readonly ttd: Histogram;
+  ttdN = 0;
+  readonly seriesAttempts: Float64Array;
+  readonly seriesFailures: Float64Array;
+  readonly seriesLatency: Histogram;
+  readonly seriesLatencyN: Float64Array;
 
-  bucket(start: number): SeriesAcc {
-    let s = this.series.get(start);
-    if (!s) {
-      s = { attempts: 0, failures: 0, latency: new Map() };
-      this.series.set(start, s);
-    }
-    return s;
+  constructor(
+    private readonly bins: LatencyBins,
+    private readonly shape: SeriesShape,
+  ) {
+    this.latency = bins.histogram();
+    this.ttd = bins.histogram();
+    this.seriesAttempts = new Float64Array(shape.count);
+    this.seriesFailures = new Float64Array(shape.count);
+    this.seriesLatency = bins.histogram(shape.count);
+    this.seriesLatencyN = new Float64Array(shape.count);
   }
 
-  figures(bins: LatencyBins, bucketStarts: number[]): StatsFigures {
+  /** Counts attempts and failures in series bucket `i`. */
+  addAttempts(i: number, attempts: number, failures: number): void {
+    this.attempts += attempts;
+    this.failures += failures;
+    this.seriesAttempts[i]! += attempts;
+    this.seriesFailures[i]! += failures;
+  }
+
+  addError(error: string, n: number): void {
+    this.errors[error] = (this.errors[error] ?? 0) + n;
+  }
+
+  addLatency(i: number, bin: number, n: number): void {
+    this.latency[bin]! += n;
+    this.latencyN += n;
+    this.seriesLatency[i * this.bins.size + bin]! += n;
+    this.seriesLatencyN[i]! += n;
+  }
+
+  /** The `k` entries read by readBins into series bucket `i`; `total` is their sum. */
+  addLatencies(i: number, bins: Int32Array, counts: Float64Array, k: number, total: number): void {
+    const { latency, seriesLatency } = this;
+    const base = i * this.bins.size;
+    for (let j = 0; j < k; j++) {
+      latency[bins[j]!]! += counts[j]!;
+      seriesLatency[base + bins[j]!]! += counts[j]!;
+    }
+    this.latencyN += total;
+    this.seriesLatencyN[i]! += total;
+  }
+
+  addTtd(bin: number, n: number): void {
+    this.ttd[bin]! += n;
+    this.ttdN += n;
+  }
+
+  addTtds(bins: Int32Array, counts: Float64Array, k: number, total: number): void {
+    const { ttd } = this;
+    for (let j = 0; j < k; j++) ttd[bins[j]!]! += counts[j]!;
+    this.ttdN += total;
+  }
+
+  figures(): StatsFigures {
+    const { bins, shape } = this;
     return {
       deliveries: this.deliveries,
       attempts: this.attempts,
       failedAttempts: this.failures,
       successRate: this.attempts === 0 ? null : (this.attempts - this.failures) / this.attempts,
-      attemptLatencyMs: bins.percentiles(this.latency),
-      timeToDeliveryMs: bins.percentiles(this.ttd),
+      attemptLatencyMs: bins.percentiles(this.latency, this.latencyN),
+      timeToDeliveryMs: bins.percentiles(this.ttd, this.ttdN),
       failuresByError: this.errors,
-      series: bucketStarts.map((start) => {
-        const s = this.series.get(start);
-        return { start, attempts: s?.attempts ?? 0, failures: s?.failures ?? 0, p95LatencyMs: s ? bins.percentiles(s.latency).p95 : null };
-      }),
+      series: Array.from({ length: shape.count }, (_, i) => ({
+        start: shape.first + i * shape.ms,
+        attempts: this.seriesAttempts[i]!,
+        failures: this.seriesFailures[i]!,
+        p95LatencyMs: bins.percentile(this.seriesLatency, 0.95, this.seriesLatencyN[i]!, i * bins.size),
+      })),
     };
   }
 }
@@ -135,7 +184,10 @@ class Accumulator {
 /** Statements over stats_rollups, and the backlog's indexed counts. */
 export class StatsTable {
   private readonly bins: LatencyBins;
-  private readonly rollupStmt: Statement<RollupRow, [number, number, number, string | null, string | null]>;
+  private readonly rollupStmt: Statement<unknown, [number, number, number, string | null, string | null]>;
+  /** Scratch for readBins: a histogram has at most one entry per bin. */
+  private readonly scratchBins: Int32Array;
+  private readonly scratchCounts: Float64Array;
   private readonly rawAttemptsStmt: Statement<RawAttemptRow, [number, number, string | null, string | null]>;
   private readonly rawDeliveriesStmt: Statement<RawDeliveryRow, [number, number, string | null, string | null]>;
   private readonly pendingCountStmt: Statement<{ n: number }, []>;
@@ -146,7 +198,9 @@ export class StatsTable {
 
   constructor(db: Database) {
     this.bins = LatencyBins.load(db);
-    this.rollupStmt = db.query(`SELECT bucket_start, endpoint_key, attempts, failures, errors, latency, ttd, pending, succeeded, failed
+    this.scratchBins = new Int32Array(this.bins.size);
+    this.scratchCounts = new Float64Array(this.bins.size);
+    this.rollupStmt = db.query(`SELECT ${ROLLUP_COLUMNS}
       FROM stats_rollups WHERE bucket_ms = ?1 AND bucket_start >= ?2 AND bucket_start < ?3
       AND (?4 IS NULL OR tenant = ?4) AND (?5 IS NULL OR endpoint_key = ?5)`);
     // The ragged ends: less than one finest bucket of rows at each end of the window.
@@ -173,87 +227,86 @@ export class StatsTable {
     const { lengthMs, bucketMs, levels } = STATS_WINDOWS[q.window];
     const to = q.now;
     const from = to - lengthMs;
-    const bucketStarts: number[] = [];
-    for (let t = Math.floor(from / bucketMs) * bucketMs; t < to; t += bucketMs) bucketStarts.push(t);
+    const first = Math.floor(from / bucketMs) * bucketMs;
+    const shape: SeriesShape = { first, ms: bucketMs, count: Math.ceil((to - first) / bucketMs) };
     const tenant = q.tenant ?? null;
     const endpointId = q.endpointId ?? null;
 
-    const totals = new Accumulator();
+    const totals = new Accumulator(this.bins, shape);
     const perEndpoint = new Map<string, Accumulator>();
     const accFor = (key: string) => {
       let acc = perEndpoint.get(key);
       if (!acc) {
-        acc = new Accumulator();
+        acc = new Accumulator(this.bins, shape);
         perEndpoint.set(key, acc);
       }
       return acc;
     };
-    const seriesStart = (t: number) => Math.floor(t / bucketMs) * bucketMs;
+    const seriesIndex = (t: number) => Math.floor((t - first) / bucketMs);
 
     for (const seg of coverWindow(from, to, levels)) {
       if (seg.level !== null) {
-        for (const row of this.rollupStmt.all(seg.level, seg.start, seg.end, tenant, endpointId)) {
-          this.addRollup(row, [totals, accFor(row.endpoint_key)], seriesStart(row.bucket_start));
+        for (const row of this.rollupStmt.values(seg.level, seg.start, seg.end, tenant, endpointId) as RollupRow[]) {
+          this.addRollup(row, totals, accFor(row[1]), seriesIndex(row[0]));
         }
       } else {
         for (const row of this.rawAttemptsStmt.all(seg.start, seg.end, tenant, endpointId)) {
-          this.addAttempt(row, [totals, accFor(row.endpoint_id ?? "")], seriesStart(row.started_at));
+          this.addAttempt(row, totals, accFor(row.endpoint_id ?? ""), seriesIndex(row.started_at));
         }
         for (const row of this.rawDeliveriesStmt.all(seg.start, seg.end, tenant, endpointId)) {
-          for (const acc of [totals, accFor(row.endpoint_id ?? "")]) acc.deliveries[row.status] += row.n;
+          totals.deliveries[row.status] += row.n;
+          accFor(row.endpoint_id ?? "").deliveries[row.status] += row.n;
         }
       }
     }
 
     const endpoints: EndpointStats[] = [...perEndpoint]
-      .map(([key, acc]) => ({ endpointId: key === "" ? null : key, ...acc.figures(this.bins, bucketStarts) }))
+      .map(([key, acc]) => ({ endpointId: key === "" ? null : key, ...acc.figures() }))
       .sort((a, b) => b.attempts - a.attempts || compareIds(a.endpointId, b.endpointId));
-    return { window: q.window, from, to, bucketMs, totals: totals.figures(this.bins, bucketStarts), endpoints };
+    return { window: q.window, from, to, bucketMs, totals: totals.figures(), endpoints };
   }
 
-  private addRollup(row: RollupRow, accs: Accumulator[], bucket: number): void {
-    const latency = parseHistogram(row.latency);
-    const ttd = parseHistogram(row.ttd);
-    const errors = row.errors === "{}" ? null : (JSON.parse(row.errors) as Record<string, number>);
-    for (const acc of accs) {
-      acc.deliveries.pending += row.pending;
-      acc.deliveries.succeeded += row.succeeded;
-      acc.deliveries.failed += row.failed;
-      if (row.attempts === 0) continue;
-      acc.attempts += row.attempts;
-      acc.failures += row.failures;
-      const s = acc.bucket(bucket);
-      s.attempts += row.attempts;
-      s.failures += row.failures;
-      if (errors) for (const [k, n] of Object.entries(errors)) acc.errors[k] = (acc.errors[k] ?? 0) + n;
-      if (latency) {
-        for (const [bin, n] of latency) {
-          addToBin(acc.latency, bin, n);
-          addToBin(s.latency, bin, n);
-        }
+  private addRollup(row: RollupRow, totals: Accumulator, acc: Accumulator, i: number): void {
+    const [, , attempts, failures, errors, latency, ttd, pending, succeeded, failed] = row;
+    for (const a of [totals, acc]) {
+      a.deliveries.pending += pending;
+      a.deliveries.succeeded += succeeded;
+      a.deliveries.failed += failed;
+    }
+    if (attempts === 0) return;
+    totals.addAttempts(i, attempts, failures);
+    acc.addAttempts(i, attempts, failures);
+    if (errors !== "{}") {
+      for (const [error, n] of Object.entries(JSON.parse(errors) as Record<string, number>)) {
+        totals.addError(error, n);
+        acc.addError(error, n);
       }
-      if (ttd) for (const [bin, n] of ttd) addToBin(acc.ttd, bin, n);
+    }
+    const { scratchBins: b, scratchCounts: c } = this;
+    if (latency !== "{}") {
+      const k = readBins(latency, b, c);
+      let total = 0;
+      for (let j = 0; j < k; j++) total += c[j]!;
+      totals.addLatencies(i, b, c, k, total);
+      acc.addLatencies(i, b, c, k, total);
+    }
+    if (ttd !== "{}") {
+      const k = readBins(ttd, b, c);
+      let total = 0;
+      for (let j = 0; j < k; j++) total += c[j]!;
+      totals.addTtds(b, c, k, total);
+      acc.addTtds(b, c, k, total);
     }
   }
 
   /** One raw attempt, counted exactly as the stats_attempt_recorded trigger counts it. */
-  private addAttempt(row: RawAttemptRow, accs: Accumulator[], bucket: number): void {
-    const latencyBin = row.error === "endpoint_disabled" ? null : this.bins.binOf(row.duration_ms);
-    const ttdBin = row.error === null ? this.bins.binOf(row.started_at + row.duration_ms - row.created_at) : null;
-    for (const acc of accs) {
-      const s = acc.bucket(bucket);
-      acc.attempts++;
-      s.attempts++;
-      if (row.error !== null) {
-        acc.failures++;
-        s.failures++;
-        acc.errors[row.error] = (acc.errors[row.error] ?? 0) + 1;
-      }
-      if (latencyBin !== null) {
-        addToBin(acc.latency, latencyBin, 1);
-        addToBin(s.latency, latencyBin, 1);
-      }
-      if (ttdBin !== null) addToBin(acc.ttd, ttdBin, 1);
+  private addAttempt(row: RawAttemptRow, totals: Accumulator, acc: Accumulator, i: number): void {
+    const failed = row.error === null ? 0 : 1;
+    for (const a of [totals, acc]) {
+      a.addAttempts(i, 1, failed);
+      if (row.error !== null) a.addError(row.error, 1);
+      if (row.error !== "endpoint_disabled") a.addLatency(i, this.bins.binOf(row.duration_ms), 1);
+      if (row.error === null) a.addTtd(this.bins.binOf(row.started_at + row.duration_ms - row.created_at), 1);
     }
   }
 

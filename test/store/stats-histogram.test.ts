@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { LatencyBins } from "../../src/store/stats-histogram.ts";
+import { LatencyBins, readBins } from "../../src/store/stats-histogram.ts";
 import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
 
 let fresh: FreshDb;
@@ -36,13 +36,22 @@ describe("latency bins", () => {
   });
 
   test("percentiles are nearest-rank over the bins, null when empty", () => {
-    const h = new Map<number, number>([
-      [bins.binOf(1), 50],
-      [bins.binOf(5), 45],
-      [bins.binOf(9), 4],
-      [bins.binOf(11), 1],
-    ]);
-    expect(bins.percentiles(h)).toEqual({ p50: 1, p95: 5, p99: 9 });
-    expect(bins.percentiles(new Map())).toEqual({ p50: null, p95: null, p99: null });
+    const h = bins.histogram();
+    h[bins.binOf(1)] = 50;
+    h[bins.binOf(5)] = 45;
+    h[bins.binOf(9)] = 4;
+    h[bins.binOf(11)] = 1;
+    expect(bins.percentiles(h, 100)).toEqual({ p50: 1, p95: 5, p99: 9 });
+    expect(bins.percentiles(bins.histogram(), 0)).toEqual({ p50: null, p95: null, p99: null });
+  });
+
+  test("reads a rollup's JSON histogram as SQLite writes it", () => {
+    const json = (fresh.db.query(`SELECT json_set(json_object('7', 3), '$."130"', 12, '$."0"', 1) AS j`).get() as { j: string }).j;
+    const bins = new Int32Array(8);
+    const counts = new Float64Array(8);
+    expect(readBins(json, bins, counts)).toBe(3);
+    expect([...bins.slice(0, 3)]).toEqual([7, 130, 0]);
+    expect([...counts.slice(0, 3)]).toEqual([3, 12, 1]);
+    expect(readBins("{}", bins, counts)).toBe(0);
   });
 });
