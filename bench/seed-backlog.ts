@@ -1,0 +1,98 @@
+/**
+ * Data dirs for the bench, written directly with bun:sqlite while no daemon
+ * runs (openDatabase takes the data dir lock, so a running daemon makes this
+ * fail instead of racing it): a migrated database with the bench endpoint,
+ * optionally a far-future backlog, and batches of deliveries due now.
+ *
+ * Rows are generated inside SQLite by one INSERT … SELECT over a recursive
+ * counter per table, in one transaction: a million events and deliveries
+ * take seconds, where a JavaScript loop of single-row inserts takes far
+ * longer. Rows are exactly what ingest writes (see test/helpers/backlog.ts
+ * for the row-by-row version); ids keep the id shape (prefix, 10 characters
+ * of time, 16 of "randomness", here a run tag and a zero-padded counter).
+ */
+import { migrate } from "../src/db/migrate.ts";
+import { openDatabase } from "../src/db/open.ts";
+import { createIdGenerator } from "../src/domain/ids.ts";
+import { generateSecret } from "../src/domain/secret.ts";
+import { rfc3339 } from "../src/ingest/ingest.ts";
+import { createSqliteStore } from "../src/store/sqlite-store.ts";
+
+const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+
+/** Migrates a fresh data dir and creates the one bench endpoint (tenant "default", every event type); answers its id. */
+export async function seedDataDir(dataDir: string, receiverUrl: string): Promise<string> {
+  const now = Date.now();
+  const opened = openDatabase(dataDir);
+  try {
+    migrate(opened.db, now);
+    const store = createSqliteStore(opened.db, () => {});
+    const endpoint = await store.endpoints.create(
+      { id: createIdGenerator(() => now)("ep"), tenant: "default", url: receiverUrl, description: "bench receiver", eventTypes: ["*"], headers: {}, metadata: {}, secret: generateSecret(random) },
+      now,
+    );
+    await store.close();
+    return endpoint.id;
+  } finally {
+    opened.close();
+  }
+}
+
+/**
+ * Adds `count` events of type message.delivered for tenant "default", each
+ * with one pending delivery to the endpoint, due at `dueAt`. Answers how long it took (ms).
+ */
+export function addDeliveries(dataDir: string, o: { endpointId: string; url: string; count: number; dueAt: number }): number {
+  const started = performance.now();
+  const now = Date.now();
+  const gen = createIdGenerator(() => now);
+  // <time:10><tag:6><counter:10>: 16 characters after the time, like a real id; the tag keeps two seedings apart.
+  const sample = gen("evt");
+  const stem = sample.slice(4, 14) + sample.slice(14, 20);
+  const opened = openDatabase(dataDir);
+  try {
+    const { db } = opened;
+    const counter = `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < $count)`;
+    const evtId = `'evt_' || $stem || printf('%010d', i)`;
+    // No daemon runs and a failed seeding is simply redone, so the rows go
+    // straight into the database file, without a journal: written once
+    // instead of into the WAL and then again by the checkpoint.
+    db.run("PRAGMA journal_mode = DELETE");
+    db.run("PRAGMA journal_mode = OFF");
+    db.run("PRAGMA synchronous = OFF");
+    db.run("PRAGMA cache_size = -262144");
+    db.transaction(() => {
+      db.query(
+        `${counter}
+        INSERT INTO events (id, tenant, type, payload, occurred_at, callback_url, is_test, created_at)
+        SELECT ${evtId}, 'default', 'message.delivered',
+          '{"id":"' || ${evtId} || '","event":"message.delivered","timestamp":"' || $ts || '","data":{"message_id":"msg_' || i ||
+          '","phone":"255712345678","status":"delivered","sender_id":"SAKURA"}}',
+          $now, NULL, 0, $now
+        FROM seq`,
+      ).run({ $count: o.count, $stem: stem, $ts: rfc3339(now), $now: now });
+      db.query(
+        `${counter}
+        INSERT INTO deliveries (id, event_id, tenant, event_type, endpoint_id, url, status, attempt_count, next_attempt_at, created_at, updated_at)
+        SELECT 'dlv_' || $stem || printf('%010d', i), ${evtId}, 'default', 'message.delivered', $endpoint, $url, 'pending', 0, $due, $now, $now
+        FROM seq`,
+      ).run({ $count: o.count, $stem: stem, $endpoint: o.endpointId, $url: o.url, $due: o.dueAt, $now: now });
+    })();
+    db.run("PRAGMA journal_mode = WAL");
+  } finally {
+    opened.close();
+  }
+  return performance.now() - started;
+}
+
+if (import.meta.main) {
+  // `bun bench/seed-backlog.ts DIR N`: build a data dir by hand, e.g. to time the seeding.
+  const [dir, n] = process.argv.slice(2);
+  if (!dir || !n) {
+    process.stderr.write("usage: bun bench/seed-backlog.ts DATA_DIR COUNT\n");
+    process.exit(64);
+  }
+  const endpointId = await seedDataDir(dir, "http://127.0.0.1:9/hook");
+  const ms = addDeliveries(dir, { endpointId, url: "http://127.0.0.1:9/hook", count: Number(n), dueAt: Date.now() + 365 * 86_400_000 });
+  console.log(`${n} deliveries in ${Math.round(ms)} ms`);
+}
