@@ -14,6 +14,8 @@ export interface ReceiverStats {
   requests: number;
   unique: number;
   duplicates: number;
+  /** Distinct client ports since the reset: connections the sender opened. */
+  connections: number;
   missing_id: number;
   bad_bodies: number;
   first_at: number;

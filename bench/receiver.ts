@@ -17,6 +17,8 @@
 import { nowMs, summarize } from "./stats.ts";
 
 let seen = new Set<string>();
+/** Client ports seen since the last reset: how many connections the sender opened. */
+let peers = new Set<number>();
 let requests = 0;
 let duplicates = 0;
 let missingId = 0;
@@ -32,6 +34,7 @@ function stats() {
     requests,
     unique: seen.size,
     duplicates,
+    connections: peers.size,
     missing_id: missingId,
     bad_bodies: badBodies,
     first_at: firstAt,
@@ -44,13 +47,14 @@ const server = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
   idleTimeout: 0,
-  async fetch(req) {
+  async fetch(req, server) {
     const arrived = nowMs();
     const url = req.url;
     const pathStart = url.indexOf("/", 8);
     if (url.startsWith("/__", pathStart)) return control(new URL(url), req);
 
     requests++;
+    peers.add(server.requestIP(req)?.port ?? 0);
     if (firstAt === 0) firstAt = arrived;
     lastAt = arrived;
     const body = await req.text();
@@ -77,6 +81,7 @@ const server = Bun.serve({
 async function control(url: URL, req: Request): Promise<Response> {
   if (url.pathname === "/__reset" && req.method === "POST") {
     seen = new Set();
+    peers = new Set();
     requests = duplicates = missingId = badBodies = firstAt = lastAt = 0;
     latencies = [];
     recordLatency = url.searchParams.get("latency") === "1";

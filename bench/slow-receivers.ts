@@ -19,6 +19,8 @@ const count = Number(values.count ?? 1000);
 const delay = Number(values.delay ?? 50);
 
 let seen = new Set<string>();
+/** Connections (server port, client port) seen since the last reset: how many the sender opened. */
+let peers = new Set<string>();
 let requests = 0;
 let duplicates = 0;
 let holding = 0;
@@ -27,10 +29,11 @@ let firstAt = 0;
 let lastAt = 0;
 const waiters: { count: number; wake: () => void }[] = [];
 
-const stats = () => ({ requests, unique: seen.size, duplicates, max_in_flight: maxHolding, first_at: firstAt, last_at: lastAt });
+const stats = () => ({ requests, unique: seen.size, duplicates, connections: peers.size, max_in_flight: maxHolding, first_at: firstAt, last_at: lastAt });
 
-async function hook(req: Request): Promise<Response> {
+async function hook(req: Request, server: import("bun").Server<undefined>): Promise<Response> {
   const arrived = nowMs();
+  peers.add(`${server.port}:${server.requestIP(req)?.port}`);
   if (firstAt === 0) firstAt = arrived;
   requests++;
   holding++;
@@ -58,6 +61,7 @@ const control = Bun.serve({
     const url = new URL(req.url);
     if (url.pathname === "/__reset" && req.method === "POST") {
       seen = new Set();
+      peers = new Set();
       requests = duplicates = maxHolding = firstAt = lastAt = 0;
       return Response.json(stats());
     }

@@ -34,7 +34,7 @@ export interface Results {
   peakRss?: { bytes: number; run: string };
   ingestCeiling?: WrkResult;
   empty?: StoreRuns;
-  fetchCeiling?: { perSecond: number; seconds: number; timeWait: number };
+  fetchCeiling?: { perSecond: number; seconds: number; timeWait: number; connections: number };
   batch?: { wrk: WrkResult; eventsPerSecond: number };
   e2e?: E2eResult;
   wide?: WideResult;
@@ -78,7 +78,7 @@ export function buildRows(r: Results): { rows: Row[]; notes: string[] } {
       ok: drain.perSecond >= t.drainPerSecond && ratio >= t.drainOfCeiling,
     });
     notes.push(drainNote("empty", drain));
-    if (ceiling) notes.push(`fetch ceiling: ${int(drain.count)} requests in ${ceiling.seconds.toFixed(1)} s; ${ceiling.timeWait} sockets to the receiver in TIME_WAIT after it`);
+    if (ceiling) notes.push(`fetch ceiling: ${int(drain.count)} requests in ${ceiling.seconds.toFixed(1)} s over ${int(ceiling.connections)} connections; ${int(ceiling.timeWait)} sockets to the receiver in TIME_WAIT after it`);
   }
   if (r.e2e) {
     const l = r.e2e.latencyMs;
@@ -105,7 +105,7 @@ export function buildRows(r: Results): { rows: Row[]; notes: string[] } {
       ok: ratio >= t.wideOfBound,
     });
     notes.push(
-      `wide & slow: ${int(w.events)} events in ${w.seconds.toFixed(1)} s (ingested in ${w.ingestSeconds.toFixed(1)} s); at most ${w.maxInFlight} requests held at once; ` +
+      `wide & slow: ${int(w.events)} events in ${w.seconds.toFixed(1)} s (ingested in ${w.ingestSeconds.toFixed(1)} s); at most ${w.maxInFlight} requests held at once over ${int(w.connections)} connections; ` +
         `TIME_WAIT to the slow ports ${w.timeWaitBefore} before, max ${w.timeWaitMax} during, ${w.timeWaitAfter} after; ${w.duplicates} duplicates, ${w.failedAttempts} failed attempts`,
     );
   }
@@ -162,6 +162,6 @@ function ingestNote(label: string, i: IngestResult): string {
 function drainNote(label: string, d: DrainResult): string {
   return (
     `delivery (${label}): ${int(d.count)} in ${d.seconds.toFixed(1)} s from exec (${int(d.steadyPerSecond)}/s from the first arrival); ` +
-    `${d.duplicates} duplicates, ${d.failedAttempts} failed attempts; seeded in ${(d.seedMs / 1000).toFixed(1)} s`
+    `${int(d.connections)} connections, ${d.duplicates} duplicates, ${d.failedAttempts} failed attempts; seeded in ${(d.seedMs / 1000).toFixed(1)} s`
   );
 }

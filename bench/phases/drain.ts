@@ -16,6 +16,8 @@ export interface DrainResult {
   /** From the first arrival to the last: the rate once running, start-up left out. */
   steadyPerSecond: number;
   duplicates: number;
+  /** Connections hookgate opened to the receiver. */
+  connections: number;
   failedAttempts: number;
   seedMs: number;
 }
@@ -43,6 +45,7 @@ export async function runDrain(ctx: BenchContext, o: { dataDir: string; endpoint
       perSecond: count / seconds,
       steadyPerSecond: count / ((got.last_at - got.first_at) / 1000),
       duplicates: got.duplicates,
+      connections: got.connections,
       failedAttempts: failedAttempts(o.dataDir),
       seedMs,
     };
@@ -52,7 +55,7 @@ export async function runDrain(ctx: BenchContext, o: { dataDir: string; endpoint
 }
 
 /** Plain signed fetch POSTs, `drainCount` of them at hookgate's concurrency, from their own process. */
-export async function runFetchCeiling(ctx: BenchContext): Promise<{ perSecond: number; seconds: number; timeWait: number }> {
+export async function runFetchCeiling(ctx: BenchContext): Promise<{ perSecond: number; seconds: number; timeWait: number; connections: number }> {
   const count = ctx.sizes.drainCount;
   await ctx.receiver.reset();
   ctx.progress(`delivery ceiling: ${count.toLocaleString("en-US")} signed fetch POSTs, ${BENCH_CONCURRENCY} at a time`);
@@ -64,5 +67,5 @@ export async function runFetchCeiling(ctx: BenchContext): Promise<{ perSecond: n
   if (result.failures > 0 || got.unique !== count) {
     throw new Error(`fetch ceiling: ${result.failures} failed requests, receiver counted ${got.unique} of ${count}`);
   }
-  return { perSecond: result.per_second, seconds: result.seconds, timeWait };
+  return { perSecond: result.per_second, seconds: result.seconds, timeWait, connections: got.connections };
 }

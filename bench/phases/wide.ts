@@ -23,6 +23,8 @@ export interface WideResult {
   boundPerSecond: number;
   ingestSeconds: number;
   maxInFlight: number;
+  /** Connections hookgate opened to the slow receivers. */
+  connections: number;
   timeWaitBefore: number;
   timeWaitMax: number;
   timeWaitAfter: number;
@@ -89,6 +91,7 @@ export async function runWide(ctx: BenchContext): Promise<WideResult> {
         boundPerSecond: BENCH_CONCURRENCY / (delay / 1000),
         ingestSeconds: (ingested - started) / 1000,
         maxInFlight: got.max_in_flight!,
+        connections: got.connections!,
         timeWaitBefore,
         timeWaitMax,
         timeWaitAfter: timeWaitCount(portSet),
