@@ -83,9 +83,10 @@ export async function startReceiver(): Promise<ReceiverHandle> {
 }
 
 export function createContext(o: { binary: string; workDir: string; token: string; sizes: Sizes; keep: boolean; receiver: ReceiverHandle }): BenchContext {
+  const started = performance.now();
   const ctx: BenchContext = {
     ...o,
-    progress: (line) => process.stderr.write(`bench: ${line}\n`),
+    progress: (line) => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s]: ${line}\n`),
     dataDir: (name) => mkdtempSync(join(o.workDir, `${name}-data-`)),
     startDaemon: (name, dataDir) => startBenchDaemon({ binary: o.binary, dataDir, token: o.token, workDir: o.workDir, name }),
     async stopDaemon(daemon, name) {

@@ -57,6 +57,8 @@ for (let i = 0; i < count; i++) {
 const control = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
+  // /__wait holds its request until the count is reached: no idle cut-off.
+  idleTimeout: 0,
   async fetch(req) {
     const url = new URL(req.url);
     if (url.pathname === "/__reset" && req.method === "POST") {
