@@ -5,7 +5,7 @@
  * optionally a far-future backlog, and batches of deliveries due now.
  *
  * Rows are generated inside SQLite by one INSERT … SELECT over a recursive
- * counter per table, in one transaction: a million events and deliveries
+ * counter per table (joined to the target endpoints), in one transaction: a million events and deliveries
  * take seconds, where a JavaScript loop of single-row inserts takes far
  * longer. Rows are exactly what ingest writes (see test/helpers/backlog.ts
  * for the row-by-row version); ids keep the id shape (prefix, 10 characters
@@ -38,11 +38,19 @@ export async function seedDataDir(dataDir: string, receiverUrl: string): Promise
   }
 }
 
+/** An endpoint that seeded deliveries go to. */
+export interface Target {
+  id: string;
+  url: string;
+  tenant: string;
+}
+
 /**
- * Adds `count` events of type message.delivered for tenant "default", each
- * with one pending delivery to the endpoint, due at `dueAt`. Answers how long it took (ms).
+ * Adds `count` events of type message.delivered, each with one pending
+ * delivery due at `dueAt`, spread over `targets` in turn (event i goes to
+ * target i mod n, in that target's tenant). Answers how long it took (ms).
  */
-export function addDeliveries(dataDir: string, o: { endpointId: string; url: string; count: number; dueAt: number }): number {
+export function addDeliveries(dataDir: string, o: { targets: Target[]; count: number; dueAt: number }): number {
   const started = performance.now();
   const now = Date.now();
   const gen = createIdGenerator(() => now);
@@ -61,23 +69,28 @@ export function addDeliveries(dataDir: string, o: { endpointId: string; url: str
     db.run("PRAGMA journal_mode = OFF");
     db.run("PRAGMA synchronous = OFF");
     db.run("PRAGMA cache_size = -262144");
+    db.run("CREATE TEMP TABLE bench_targets (k INTEGER PRIMARY KEY, id TEXT NOT NULL, url TEXT NOT NULL, tenant TEXT NOT NULL)");
+    const addTarget = db.query("INSERT INTO bench_targets (k, id, url, tenant) VALUES (?, ?, ?, ?)");
+    o.targets.forEach((t, k) => addTarget.run(k, t.id, t.url, t.tenant));
+    const target = `JOIN bench_targets t ON t.k = i % ${o.targets.length}`;
     db.transaction(() => {
       db.query(
         `${counter}
         INSERT INTO events (id, tenant, type, payload, occurred_at, callback_url, is_test, created_at)
-        SELECT ${evtId}, 'default', 'message.delivered',
+        SELECT ${evtId}, t.tenant, 'message.delivered',
           '{"id":"' || ${evtId} || '","event":"message.delivered","timestamp":"' || $ts || '","data":{"message_id":"msg_' || i ||
           '","phone":"255712345678","status":"delivered","sender_id":"SAKURA"}}',
           $now, NULL, 0, $now
-        FROM seq`,
+        FROM seq ${target}`,
       ).run({ $count: o.count, $stem: stem, $ts: rfc3339(now), $now: now });
       db.query(
         `${counter}
         INSERT INTO deliveries (id, event_id, tenant, event_type, endpoint_id, url, status, attempt_count, next_attempt_at, created_at, updated_at)
-        SELECT 'dlv_' || $stem || printf('%010d', i), ${evtId}, 'default', 'message.delivered', $endpoint, $url, 'pending', 0, $due, $now, $now
-        FROM seq`,
-      ).run({ $count: o.count, $stem: stem, $endpoint: o.endpointId, $url: o.url, $due: o.dueAt, $now: now });
+        SELECT 'dlv_' || $stem || printf('%010d', i), ${evtId}, t.tenant, 'message.delivered', t.id, t.url, 'pending', 0, $due, $now, $now
+        FROM seq ${target}`,
+      ).run({ $count: o.count, $stem: stem, $due: o.dueAt, $now: now });
     })();
+    db.run("DROP TABLE bench_targets");
     db.run("PRAGMA journal_mode = WAL");
   } finally {
     opened.close();
@@ -93,6 +106,6 @@ if (import.meta.main) {
     process.exit(64);
   }
   const endpointId = await seedDataDir(dir, "http://127.0.0.1:9/hook");
-  const ms = addDeliveries(dir, { endpointId, url: "http://127.0.0.1:9/hook", count: Number(n), dueAt: Date.now() + 365 * 86_400_000 });
+  const ms = addDeliveries(dir, { targets: [{ id: endpointId, url: "http://127.0.0.1:9/hook", tenant: "default" }], count: Number(n), dueAt: Date.now() + 365 * 86_400_000 });
   console.log(`${n} deliveries in ${Math.round(ms)} ms`);
 }

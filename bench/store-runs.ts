@@ -26,7 +26,7 @@ export async function runStoreRuns(ctx: BenchContext, o: { label: string; backlo
   let backlogSeedMs = 0;
   if (o.backlog > 0) {
     ctx.progress(`${o.label}: writing ${o.backlog.toLocaleString("en-US")} deliveries due in a year`);
-    backlogSeedMs = addDeliveries(dir, { endpointId, url: ctx.receiver.hookUrl, count: o.backlog, dueAt: Date.now() + FAR_FUTURE_MS });
+    backlogSeedMs = addDeliveries(dir, { targets: [{ id: endpointId, url: ctx.receiver.hookUrl, tenant: "default" }], count: o.backlog, dueAt: Date.now() + FAR_FUTURE_MS });
     ctx.progress(`${o.label}: backlog written in ${Math.round(backlogSeedMs)} ms`);
   }
   let ingest: IngestResult | null = null;

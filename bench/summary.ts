@@ -105,7 +105,7 @@ export function buildRows(r: Results): { rows: Row[]; notes: string[] } {
       ok: ratio >= t.wideOfBound,
     });
     notes.push(
-      `wide & slow: ${int(w.events)} events in ${w.seconds.toFixed(1)} s (ingested in ${w.ingestSeconds.toFixed(1)} s); at most ${w.maxInFlight} requests held at once over ${int(w.connections)} connections; ` +
+      `wide & slow: ${int(w.events)} deliveries in ${w.seconds.toFixed(1)} s from exec; at most ${w.maxInFlight} requests held at once over ${int(w.connections)} connections; ` +
         `TIME_WAIT to the slow ports ${w.timeWaitBefore} before, max ${w.timeWaitMax} during, ${w.timeWaitAfter} after; ${w.duplicates} duplicates, ${w.failedAttempts} failed attempts`,
     );
   }

@@ -25,7 +25,7 @@ export interface DrainResult {
 /** Adds the due deliveries to the (stopped) daemon's data dir, starts it and times the drain. */
 export async function runDrain(ctx: BenchContext, o: { dataDir: string; endpointId: string; label: string }): Promise<DrainResult> {
   const count = ctx.sizes.drainCount;
-  const seedMs = addDeliveries(o.dataDir, { endpointId: o.endpointId, url: ctx.receiver.hookUrl, count, dueAt: Date.now() });
+  const seedMs = addDeliveries(o.dataDir, { targets: [{ id: o.endpointId, url: ctx.receiver.hookUrl, tenant: "default" }], count, dueAt: Date.now() });
   await ctx.receiver.reset();
   ctx.progress(`delivery (${o.label}): ${count.toLocaleString("en-US")} due deliveries written in ${Math.round(seedMs)} ms; starting hookgate to drain them`);
   const name = `drain-${o.label}`;
