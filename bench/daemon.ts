@@ -133,7 +133,7 @@ async function waitReady(url: string, proc: Subprocess, timeoutMs: number, logFi
 export function nearPending(dataDir: string): number {
   return withDb(dataDir, (db) => {
     const row = db
-      .query("SELECT count(*) AS n FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending' AND next_attempt_at < ?")
+      .query("SELECT count(*) AS n FROM deliveries WHERE status = 'pending' AND next_attempt_at < ?")
       .get(Date.now() + 86_400_000) as { n: number };
     return row.n;
   });
