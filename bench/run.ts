@@ -69,15 +69,19 @@ async function main(o: BenchOptions): Promise<void> {
   const r: Results = {};
 
   if (only.has("footprint")) r.footprint = await runFootprint(ctx);
-  if (only.has("ingest")) r.ingestCeiling = await runIngestCeiling(ctx);
-  if (only.has("ingest") || only.has("delivery")) {
-    r.empty = await runStoreRuns(ctx, { label: "empty", backlog: 0, ingest: only.has("ingest"), drain: only.has("delivery") });
+  // The backlog figures are ratios to the empty database's: --only backlog runs both.
+  const ingest = only.has("ingest") || only.has("backlog");
+  const drain = only.has("delivery") || only.has("backlog");
+  if (ingest) r.ingestCeiling = await runIngestCeiling(ctx);
+  if (ingest || drain) {
+    const runs = await runStoreRuns(ctx, { ingest, drain, backlog: only.has("backlog") ? o.sizes.backlogCount : null });
+    r.empty = runs.empty;
+    if (runs.backlog) r.backlog = runs.backlog;
   }
-  if (only.has("delivery")) r.fetchCeiling = await runFetchCeiling(ctx);
+  if (drain) r.fetchCeiling = await runFetchCeiling(ctx);
   if (only.has("batch")) r.batch = await runBatch(ctx);
   if (only.has("e2e")) r.e2e = await runE2e(ctx);
   if (only.has("wide")) r.wide = await runWide(ctx);
-  if (only.has("backlog")) r.backlog = await runStoreRuns(ctx, { label: "backlog", backlog: o.sizes.backlogCount, ingest: true, drain: true });
   r.peakRss = ctx.peak;
 
   const { rows, notes } = buildRows(r);
