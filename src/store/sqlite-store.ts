@@ -27,6 +27,7 @@ import type {
   StatsStore,
   Store,
 } from "./types.ts";
+import { walSync } from "./wal-sync.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 /** Earliest due first; ties in creation order (ids sort by creation time). */
@@ -43,7 +44,9 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   const attempts = new AttemptTable(db);
   const idempotency = new IdempotencyKeyTable(db);
   const statsTable = new StatsTable(db);
-  const writes = new WriteQueue(db);
+  // An in-memory database has no WAL to sync: it commits the plain way.
+  const wal = db.filename && db.filename !== ":memory:" ? walSync(db.filename) : null;
+  const writes = new WriteQueue(db, wal ? { syncWal: wal.sync, syncWalNow: wal.syncNow } : {});
   const leaseDb = openLeaseConnection(db.filename);
   const leaseDeliveries = new DeliveryTable(leaseDb);
   const probe = db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'probe', 0)");
@@ -319,6 +322,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       writes.close();
       leaseDb.close();
       close();
+      wal?.close();
     },
   };
 }

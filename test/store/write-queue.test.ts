@@ -177,3 +177,104 @@ describe("close", () => {
     expect(committed()).toEqual(["a"]);
   });
 });
+
+describe("the fsync off the event loop", () => {
+  /** A syncWal the test finishes by hand, recording each call. */
+  function manualSync() {
+    const calls: { resolve: () => void; reject: (err: Error) => void }[] = [];
+    let syncedNow = 0;
+    const options = {
+      syncWal: () => new Promise<void>((resolve, reject) => calls.push({ resolve, reject })),
+      syncWalNow: () => {
+        syncedNow++;
+      },
+    };
+    return { calls, options, syncedNow: () => syncedNow };
+  }
+  const synchronous = () => (fresh.db.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+  const settledYet = async (p: Promise<unknown>) => {
+    let settled = false;
+    void p.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await Bun.sleep(5);
+    return settled;
+  };
+
+  test("a batch is committed at once but its callers are answered only after the WAL sync", async () => {
+    const sync = manualSync();
+    const deferred = new WriteQueue(fresh.db, sync.options);
+    const a = deferred.run(insert("a"));
+    await Bun.sleep(5);
+    expect(committed()).toEqual(["a"]);
+    expect(sync.calls.length).toBe(1);
+    expect(await settledYet(a)).toBe(false);
+    sync.calls[0]!.resolve();
+    expect(await a).toBe("a");
+  });
+
+  test("batches committed while a sync runs wait for the next one, which covers them all", async () => {
+    const sync = manualSync();
+    const deferred = new WriteQueue(fresh.db, sync.options);
+    const a = deferred.run(insert("a"));
+    await Bun.sleep(5);
+    const b = deferred.run(insert("b"));
+    await Bun.sleep(5);
+    const c = deferred.run(insert("c"));
+    await Bun.sleep(5);
+    expect(committed()).toEqual(["a", "b", "c"]);
+    expect(sync.calls.length).toBe(1);
+    sync.calls[0]!.resolve();
+    expect(await a).toBe("a");
+    expect(await settledYet(b)).toBe(false);
+    expect(sync.calls.length).toBe(2);
+    sync.calls[1]!.resolve();
+    expect(await Promise.all([b, c])).toEqual(["b", "c"]);
+    expect(sync.calls.length).toBe(2);
+  });
+
+  test("a failed sync rejects the callers it covered with StoreUnavailableError, and the next batch syncs again", async () => {
+    const sync = manualSync();
+    const deferred = new WriteQueue(fresh.db, sync.options);
+    const a = deferred.run(insert("a"));
+    await Bun.sleep(5);
+    sync.calls[0]!.reject(new Error("EIO: i/o error, fsync"));
+    const err = await a.then(() => null, (e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(err!.message).toMatch(/could not be synced to disk: EIO/);
+    const b = deferred.run(insert("b"));
+    await Bun.sleep(5);
+    sync.calls[1]!.resolve();
+    expect(await b).toBe("b");
+  });
+
+  test("commits with synchronous=NORMAL and leaves the connection at FULL for every other write", async () => {
+    const sync = manualSync();
+    const deferred = new WriteQueue(fresh.db, sync.options);
+    let during = -1;
+    const a = deferred.run(() => {
+      during = synchronous();
+      return insert("a")();
+    });
+    await Bun.sleep(5);
+    expect(during).toBe(1); // NORMAL
+    expect(synchronous()).toBe(2); // FULL
+    sync.calls[0]!.resolve();
+    await a;
+  });
+
+  test("close syncs what is still waiting, blocking, and answers it", async () => {
+    const sync = manualSync();
+    const deferred = new WriteQueue(fresh.db, sync.options);
+    const a = deferred.run(insert("a"));
+    await Bun.sleep(5);
+    const b = deferred.run(insert("b"));
+    deferred.close();
+    expect(sync.syncedNow()).toBe(1);
+    expect(await b).toBe("b");
+    sync.calls[0]!.resolve();
+    expect(await a).toBe("a");
+    expect(committed()).toEqual(["a", "b"]);
+  });
+});
