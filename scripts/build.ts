@@ -22,13 +22,15 @@ import pkg from "../package.json" with { type: "json" };
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = join(ROOT, "src/main.ts");
+// Worker threads are separate entry points inside the executable (src/store/checkpointer.ts).
+const WORKERS = [join(ROOT, "src/store/checkpoint-worker.ts")];
 const OUTFILE = join(ROOT, "dist/hookgate");
 
 const version = `${pkg.version}+${gitShortSha() ?? "nogit"}`;
 const started = performance.now();
 
 const result = await Bun.build({
-  entrypoints: [ENTRY],
+  entrypoints: [ENTRY, ...WORKERS],
   target: "bun",
   format: "esm",
   compile: { outfile: OUTFILE, autoloadDotenv: false, autoloadBunfig: false },

@@ -65,7 +65,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   try {
     const applied = migrate(opened.db, clock.now());
     if (applied.length > 0) log.info({ versions: applied, database: opened.path }, "database migrated");
-    const store = createSqliteStore(opened.db, opened.close);
+    // Resolved here, beside main.ts: the compiled executable bundles every
+    // module into one at its root, where src/store/ is "./store/".
+    const store = createSqliteStore(opened.db, opened.close, { checkpointWorkerUrl: new URL("./store/checkpoint-worker.ts", import.meta.url).href });
 
     const token = resolveAdminToken(config.server.admin_token, dataDir, randomBytes);
     if (token.file) log.info({ path: token.file, generated: token.generated }, "admin token file");

@@ -27,6 +27,7 @@ import type {
   StatsStore,
   Store,
 } from "./types.ts";
+import { Checkpointer } from "./checkpointer.ts";
 import { walSync } from "./wal-sync.ts";
 import { WriteQueue } from "./write-queue.ts";
 
@@ -36,7 +37,7 @@ function inDueOrder(list: ClaimedDelivery[]): ClaimedDelivery[] {
 }
 
 /** Builds the store over an opened, migrated database; `close` is called on close(). */
-export function createSqliteStore(db: Database, close: () => void = () => db.close()): Store {
+export function createSqliteStore(db: Database, close: () => void = () => db.close(), options: { checkpointWorkerUrl?: string } = {}): Store {
   const endpoints = new EndpointTable(db);
   const secrets = new EndpointSecretTable(db);
   const events = new EventTable(db);
@@ -47,6 +48,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   // An in-memory database has no WAL to sync: it commits the plain way.
   const wal = db.filename && db.filename !== ":memory:" ? walSync(db.filename) : null;
   const writes = new WriteQueue(db, wal ? { syncWal: wal.sync, syncWalNow: wal.syncNow } : {});
+  const checkpointer = wal ? new Checkpointer(db.filename, options.checkpointWorkerUrl) : null;
   const leaseDb = openLeaseConnection(db.filename);
   const leaseDeliveries = new DeliveryTable(leaseDb);
   const probe = db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'probe', 0)");
@@ -290,7 +292,8 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       return writes.run(() => statsTable.prune(now));
     },
     async checkpoint() {
-      db.run("PRAGMA wal_checkpoint(PASSIVE)");
+      if (checkpointer) await checkpointer.checkpoint();
+      else db.run("PRAGMA wal_checkpoint(PASSIVE)");
     },
   };
 
@@ -320,6 +323,8 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     },
     async close() {
       writes.close();
+      // Before the main connection, so that one closes last and removes the WAL.
+      await checkpointer?.close();
       leaseDb.close();
       close();
       wal?.close();
