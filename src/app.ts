@@ -185,8 +185,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         await jobs.stop();
         await draining;
         await client.close();
-        // 4. Fold the WAL into the database and close it.
-        await store.maintenance.checkpoint();
+        // 4. Fold the WAL into the database and close it (store.close does both).
         await store.close();
       },
     };

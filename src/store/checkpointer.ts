@@ -34,10 +34,16 @@ export class Checkpointer {
     return this.running;
   }
 
+  /** True once a checkpoint has started the worker; until then close() has nothing to wait for. */
+  get started(): boolean {
+    return this.opening !== null;
+  }
+
   /** Closes the worker's connection, then the worker. */
   async close(): Promise<void> {
-    if (!this.worker) return;
+    await this.opening?.catch(() => {});
     await this.running?.catch(() => {});
+    if (!this.worker) return;
     try {
       await this.request({ op: "close" });
     } finally {
@@ -56,12 +62,14 @@ export class Checkpointer {
   private start(): Promise<void> {
     this.opening ??= (async () => {
       const worker = new Worker(this.workerUrl);
-      worker.onmessage = (event: MessageEvent) => this.pending.shift()?.(event.data as Reply);
+      worker.onmessage = (event: MessageEvent) => {
+        this.pending.shift()?.(event.data as Reply);
+        this.holdProcess();
+      };
       worker.onerror = (event: ErrorEvent) => {
         for (const settle of this.pending.splice(0)) settle({ ok: false, error: event.message });
+        this.holdProcess();
       };
-      // A pending checkpoint must not keep a finished process alive.
-      worker.unref();
       this.worker = worker;
       const reply = await this.send({ op: "open", path: this.databasePath });
       if (!reply.ok) throw new Error(`checkpoint worker: ${reply.error}`);
@@ -79,7 +87,18 @@ export class Checkpointer {
   private send(message: object): Promise<Reply> {
     return new Promise<Reply>((resolve) => {
       this.pending.push(resolve);
+      this.holdProcess();
       this.worker!.postMessage(message);
     });
+  }
+
+  /**
+   * An idle worker must not keep a finished process alive, but one with a
+   * request out must: at shutdown nothing else may be left to wait for, and
+   * the process would end before the answer (and the log line after it).
+   */
+  private holdProcess(): void {
+    if (this.pending.length > 0) this.worker?.ref();
+    else this.worker?.unref();
   }
 }
