@@ -49,6 +49,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   const wal = db.filename && db.filename !== ":memory:" ? walSync(db.filename) : null;
   const writes = new WriteQueue(db, wal ? { syncWal: wal.sync, syncWalNow: wal.syncNow } : {});
   const checkpointer = wal ? new Checkpointer(db.filename, options.checkpointWorkerUrl) : null;
+  let storeClosed = false;
   const leaseDb = openLeaseConnection(db.filename);
   const leaseDeliveries = new DeliveryTable(leaseDb);
   const probe = db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'probe', 0)");
@@ -322,6 +323,9 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       });
     },
     async close() {
+      // Twice is harmless: the second call finds everything closed.
+      if (storeClosed) return;
+      storeClosed = true;
       writes.close();
       // Before the main connection, so that one closes last and removes the
       // WAL. Only awaited when there is a worker: otherwise close() finishes
