@@ -13,8 +13,10 @@
  */
 import type { Http1Connection } from "./http1-connection.ts";
 
-/** How long a connection may sit idle before the pool closes it. */
+/** How long a connection may sit idle before the pool closes it (give or take SWEEP_MS). */
 export const IDLE_MS = 4_000;
+// One sweep timer for the pool instead of a timer set and cleared per request.
+const SWEEP_MS = 500;
 
 /** A counting semaphore whose release hands the slot straight to the next waiter. */
 export class Slots {
@@ -41,10 +43,10 @@ export class Slots {
 
 interface Idle {
   conn: Http1Connection;
-  timer: ReturnType<typeof setTimeout>;
+  since: number;
 }
 
-/** One origin: its slots and its idle connections, most recently used last. */
+/** One origin: its slots and its idle connections, oldest first. */
 export interface Origin {
   readonly key: string;
   readonly slots: Slots;
@@ -54,6 +56,7 @@ export interface Origin {
 export class ConnectionPool {
   private readonly origins = new Map<string, Origin>();
   private closed = false;
+  private sweeper: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly maxPerOrigin: number) {}
 
@@ -66,25 +69,40 @@ export class ConnectionPool {
 
   /** The most recently used idle connection (the least likely to have been closed by the server), if any. */
   take(origin: Origin): Http1Connection | undefined {
-    const entry = origin.idle.pop();
-    if (!entry) return undefined;
-    clearTimeout(entry.timer);
-    return entry.conn;
+    return origin.idle.pop()?.conn;
   }
 
   /** Keeps a reusable connection for the next attempt to its origin; closes it once idle too long. */
   put(origin: Origin, conn: Http1Connection): void {
     if (this.closed) return conn.destroy();
-    const entry: Idle = { conn, timer: setTimeout(() => conn.destroy(), IDLE_MS) };
-    entry.timer.unref();
+    const entry: Idle = { conn, since: performance.now() };
     origin.idle.push(entry);
-    // Closed by the server, by the timer, or by close(): out of the pool either way.
+    // Closed by the server, by the sweep, or by close(): out of the pool either way.
     conn.idle(() => {
-      clearTimeout(entry.timer);
       const i = origin.idle.indexOf(entry);
       if (i >= 0) origin.idle.splice(i, 1);
       this.forgetIfUnused(origin);
     });
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+      this.sweeper.unref();
+    }
+  }
+
+  /** Closes the connections idle for IDLE_MS; stops sweeping once none is left. */
+  private sweep(): void {
+    const cutoff = performance.now() - IDLE_MS;
+    let left = 0;
+    for (const origin of this.origins.values()) {
+      while (origin.idle.length > 0 && origin.idle[0]!.since <= cutoff) origin.idle.shift()!.conn.destroy();
+      left += origin.idle.length;
+    }
+    if (left === 0) this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
   }
 
   /** Called after an attempt released its slot: an origin with nothing in it is dropped. */
@@ -95,6 +113,7 @@ export class ConnectionPool {
   /** Closes every idle connection; later put()s close theirs at once. */
   close(): void {
     this.closed = true;
+    this.stopSweeping();
     for (const origin of [...this.origins.values()]) for (const { conn } of [...origin.idle]) conn.destroy();
   }
 }

@@ -148,7 +148,6 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 
 // Set by this module, whatever the caller passed: the URL decides the host, the body its own length, the pool the connection.
 const OURS = new Set(["host", "accept-encoding", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "expect"]);
-const encoder = new TextEncoder();
 
 /**
  * The request bytes: `POST <path?query> HTTP/1.1`, Host (with a port only
@@ -157,7 +156,6 @@ const encoder = new TextEncoder();
  * on decode; we never decode, but the log is more useful without one).
  */
 function requestBytes(url: URL, given: Record<string, string>, body: string): Uint8Array {
-  const payload = encoder.encode(body);
   let head = `POST ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
   for (const name in given) {
     if (OURS.has(name.toLowerCase())) continue;
@@ -166,11 +164,11 @@ function requestBytes(url: URL, given: Record<string, string>, body: string): Ui
     if (!isHeaderName(name) || !isHeaderValue(value) || /[^\x00-\xff]/.test(value)) throw new TypeError(`invalid request header ${JSON.stringify(name)}`);
     head += `${name}: ${value}\r\n`;
   }
-  head += `accept-encoding: identity\r\nconnection: keep-alive\r\ncontent-length: ${payload.length}\r\n\r\n`;
-  const headBytes = Buffer.from(head, "latin1");
-  const out = new Uint8Array(headBytes.length + payload.length);
-  out.set(headBytes, 0);
-  out.set(payload, headBytes.length);
+  const bodyLength = Buffer.byteLength(body, "utf8");
+  head += `accept-encoding: identity\r\nconnection: keep-alive\r\ncontent-length: ${bodyLength}\r\n\r\n`;
+  const out = Buffer.allocUnsafe(head.length + bodyLength);
+  out.write(head, 0, "latin1");
+  out.write(body, head.length, "utf8");
   return out;
 }
 

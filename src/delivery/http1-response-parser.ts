@@ -73,9 +73,18 @@ export class ResponseParser {
   }
 
   /** Consumes `data`; throws a ProtocolError for a response that cannot be understood. */
-  feed(data: Uint8Array): void {
+  feed(chunk: Uint8Array): void {
+    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     let at = 0;
     while (at < data.length && !this.stopped) {
+      // The usual case, a head that arrives whole, is decoded once rather than line by line.
+      if ((this.state === "status" || this.state === "headers") && this.partial === "") {
+        const stop = data.indexOf("\r\n\r\n", at, "latin1");
+        if (stop >= 0) {
+          at = this.wholeLines(data, at, stop + 4);
+          continue;
+        }
+      }
       switch (this.state) {
         case "status":
         case "headers":
@@ -120,6 +129,21 @@ export class ResponseParser {
           return;
       }
     }
+  }
+
+  /** Parses the complete lines in data[from, to) while the head lasts; answers where it stopped. */
+  private wholeLines(data: Buffer, from: number, to: number): number {
+    const text = data.toString("latin1", from, to);
+    let at = from;
+    let start = 0;
+    while (start < text.length && (this.state === "status" || this.state === "headers")) {
+      const nl = text.indexOf("\n", start);
+      this.count(nl + 1 - start);
+      this.line(text.charCodeAt(nl - 1) === 13 && nl > start ? text.slice(start, nl - 1) : text.slice(start, nl));
+      at += nl + 1 - start;
+      start = nl + 1;
+    }
+    return at;
   }
 
   /**
