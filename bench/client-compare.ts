@@ -8,7 +8,7 @@
  *   narrow: one fast origin, 256 in flight (the single-endpoint drain).
  *
  * Clients:
- *   fetch        Bun's fetch, as hookgate uses it (one process). Its idle
+ *   fetch        Bun's fetch, as hookgate used it before issue 6 (one process). Its idle
  *                keep-alive pool holds 64 connections per process
  *                (oven-sh/bun#42608); a request finding no idle connection
  *                to its origin opens a new one.
@@ -17,6 +17,9 @@
  *   raw          a minimal HTTP/1.1 client on Bun.connect with an idle pool
  *                per origin and no global cap; enough for these receivers
  *                (Content-Length bodies), not a production client.
+ *   hookgate     hookgate's own client (src/delivery/http-client.ts): HTTP/1.1
+ *                on Bun.connect, idle pool per origin, address guard,
+ *                per-origin cap 256, the default 4 KiB body limit.
  *   fetch×4      fetch in 4 worker processes, origins sharded by port, 64 in
  *                flight each: four idle pools instead of one.
  *
@@ -25,10 +28,11 @@
  * receiver ports afterwards (earlier clients' included; they last 60 s), and
  * failures.
  *
- *   bun bench/client-compare.ts [--requests 20000] [--only fetch,raw] [--shape wide,narrow]
+ *   bun bench/client-compare.ts [--requests 20000] [--only fetch,raw,hookgate] [--shape wide,narrow]
  */
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
+import { createHttpClient } from "../src/delivery/http-client.ts";
 import { cleanup, installCleanupHandlers, spawnTracked } from "./children.ts";
 import { jsonChild } from "./child-io.ts";
 import { int } from "./report.ts";
@@ -140,6 +144,16 @@ function rawSend(): Send {
   };
 }
 
+/** hookgate's delivery client, as the daemon uses it (loopback allowed, as in the bench config). */
+function hookgateSend(): Send {
+  const client = createHttpClient({ allowPrivateNetworks: true, maxSocketsPerOrigin: IN_FLIGHT });
+  return async (url, body) => {
+    const r = await client.send({ url, headers: HEADERS, body, timeoutMs: 30_000, responseBodyLimit: 4096 });
+    if (r.error) throw new Error(r.error.message);
+    return r.statusCode ?? 0;
+  };
+}
+
 /** Sends `count` requests over `urls` round-robin with `inFlight` at a time; answers requests/s and failures. */
 async function drive(send: Send, urls: string[], count: number, inFlight: number): Promise<{ perSecond: number; failures: number; seconds: number }> {
   let next = 0;
@@ -201,7 +215,7 @@ async function fetchWorkers(urls: string[], count: number, workers: number): Pro
 
 installCleanupHandlers();
 const requests = Number(values.requests ?? 20_000);
-const clients = (values.only ?? "fetch,node-http,raw,fetch×4").split(",");
+const clients = (values.only ?? "fetch,node-http,raw,hookgate,fetch×4").split(",");
 const shapes = (values.shape ?? "wide,narrow").split(",");
 
 try {
@@ -226,6 +240,7 @@ try {
         client === "fetch" ? await drive(fetchSend, urls, requests, IN_FLIGHT)
         : client === "node-http" ? await drive(nodeHttpSend(), urls, requests, IN_FLIGHT)
         : client === "raw" ? await drive(rawSend(), urls, requests, IN_FLIGHT)
+        : client === "hookgate" ? await drive(hookgateSend(), urls, requests, IN_FLIGHT)
         : client === "fetch×4" ? await fetchWorkers(urls, requests, 4)
         : null;
       if (r === null) throw new Error(`unknown client ${client}`);

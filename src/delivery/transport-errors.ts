@@ -1,7 +1,8 @@
 /**
- * Turns what Bun's fetch throws for one attempt into a TransportError and a
- * message an operator can act on. The codes are the ones Bun 1.4.4 was
- * observed to throw, against real misbehaving servers (see
+ * Turns what one attempt failed with (a socket or TLS error from Bun.connect,
+ * or the HTTP/1.1 parser's refusal) into a TransportError and a message an
+ * operator can act on. The socket codes are the ones Bun 1.4.4 was observed
+ * to report, against real misbehaving servers (see
  * test/delivery/hostile-subscribers.test.ts).
  */
 
@@ -12,15 +13,10 @@ const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SI
 const REFUSED_CODES = new Set(["ECONNREFUSED", "ConnectionRefused", "ENETUNREACH", "EHOSTUNREACH", "EADDRNOTAVAIL", "FailedToOpenSocket"]);
 const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "DNSException"]);
 
-// Bun names these after its parser's internals; the log reader needs what the receiver did.
-const PROTOCOL_TEXT = new Map([
-  // Bun's client also answers this for more than 256 header lines, a hard limit of its parser.
-  ["Malformed_HTTP_Response", "the response is not valid HTTP/1.1, or has more than 256 header lines (the most the HTTP client reads)"],
-  ["ResponseHeadersTooLarge", "the response headers are larger than the HTTP client accepts (over a megabyte)"],
-  ["UnrequestedUpgrade", "the receiver switched protocols (101) without being asked to"],
-]);
+// The HTTP/1.1 parser's refusals (http1-response-parser.ts); their messages say what the receiver did.
+const PROTOCOL_CODES = new Set(["MALFORMED_RESPONSE", "TOO_MANY_HEADERS", "HEADERS_TOO_LARGE", "UNREQUESTED_UPGRADE", "BAD_CHUNK"]);
 
-/** Maps an error code of Bun's fetch onto a TransportError; anything unrecognised is a broken-off exchange. */
+/** Maps an error code onto a TransportError; anything unrecognised is a broken-off exchange. */
 function transportCode(code: string): TransportError {
   if (REFUSED_CODES.has(code)) return "connection_refused";
   if (DNS_CODES.has(code)) return "dns";
@@ -49,12 +45,12 @@ export interface FailureContext {
   during: string;
 }
 
-/** Classifies a fetch failure that was neither our deadline nor our own close(). */
+/** Classifies a failure that was neither our deadline nor our own close(). */
 export function describeFailure(err: unknown, { where, during }: FailureContext): { code: TransportError; message: string } {
   const code = errorCode(err);
   const kind = transportCode(code);
   const cleaned = cleanMessage(err);
-  const protocol = PROTOCOL_TEXT.get(code);
+  const protocol = PROTOCOL_CODES.has(code) ? cleaned : undefined;
   const detail = protocol ? `${protocol} (${code})` : `${cleaned}${cleaned.includes(code) ? "" : ` (${code})`}`;
   if (kind === "connection_refused") return { code: kind, message: `could not connect to ${where}: ${detail}` };
   if (kind === "tls") return { code: kind, message: `TLS with ${where} failed: ${detail}` };
