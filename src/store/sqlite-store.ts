@@ -45,9 +45,9 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   const attempts = new AttemptTable(db, counter);
   const idempotency = new IdempotencyKeyTable(db);
   const statsTable = new StatsTable(db);
-  const writes = new WriteQueue(db);
+  const writes = new WriteQueue(db, counter);
   const leaseDb = openLeaseConnection(db.filename);
-  // Leases change no status, so this table's counter never writes.
+  // Leases change no status, so this table's counter never counts.
   const leaseDeliveries = new DeliveryTable(leaseDb, new StatsCounter(leaseDb));
   const probe = db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'probe', 0)");
   const unprobe = db.query("DELETE FROM schema_migrations WHERE version = -1");
@@ -102,10 +102,11 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       return updated;
     },
     async remove(id, now) {
-      const removed = db.transaction(() => {
+      // Through the write queue: failing the pending deliveries counts for stats.
+      const removed = await writes.run(() => {
         if (!endpoints.delete(id)) return null;
         return { failedDeliveries: deliveries.failPendingForEndpoint(id, "endpoint_deleted", now) };
-      })();
+      });
       endpointsChanged();
       return removed;
     },

@@ -5,13 +5,27 @@
  * after the COMMIT (one fsync for the whole batch). An operation that throws
  * rolls back only itself; a COMMIT that fails (disk full, I/O error) rejects
  * the whole batch with StoreUnavailableError, so no caller is told "done"
- * for a write that did not reach the disk.
+ * for a write that did not reach the disk. A participant (the stats
+ * counter) can gather what the kept operations did and write it once per
+ * batch, just before the COMMIT.
  */
 import type { Database } from "bun:sqlite";
 
 /** The database could not commit; callers answer 503 and nothing was written. */
 export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
+}
+
+/** Told how a batch goes, to write its own summary of it in the same transaction. */
+export interface BatchParticipant {
+  /** The batch's transaction began. */
+  begin(): void;
+  /** The operation just run was kept (true) or rolled back to its savepoint (false). */
+  opEnded(kept: boolean): void;
+  /** After the last operation, inside the transaction, outside any savepoint. */
+  beforeCommit(): void;
+  /** The batch is over: committed, or rolled back as a whole. */
+  end(): void;
 }
 
 interface Pending {
@@ -28,6 +42,7 @@ export class WriteQueue {
 
   constructor(
     private readonly db: Database,
+    private readonly participant: BatchParticipant | null = null,
     private readonly maxBatch = 4096,
   ) {}
 
@@ -63,13 +78,16 @@ export class WriteQueue {
     }
     if (batch.length === 0) return;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const { participant } = this;
     try {
       this.db.run("BEGIN IMMEDIATE");
+      participant?.begin();
       for (const item of batch) {
         this.db.run("SAVEPOINT op");
         try {
           const value = item.op();
           this.db.run("RELEASE op");
+          participant?.opEnded(true);
           outcomes.push({ ok: true, value });
         } catch (error) {
           // On some errors (disk full, I/O) SQLite has already rolled back the
@@ -77,9 +95,11 @@ export class WriteQueue {
           if (!this.db.inTransaction) throw error;
           this.db.run("ROLLBACK TO op");
           this.db.run("RELEASE op");
+          participant?.opEnded(false);
           outcomes.push({ ok: false, error });
         }
       }
+      participant?.beforeCommit();
       this.db.run("COMMIT");
     } catch (err) {
       const rollbackError = this.rollback();
@@ -87,6 +107,8 @@ export class WriteQueue {
       const failure = new StoreUnavailableError(`database write failed: ${(err as Error).message}${also}`, { cause: err });
       for (const item of batch) item.reject(failure);
       return;
+    } finally {
+      participant?.end();
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
