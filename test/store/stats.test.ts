@@ -164,6 +164,20 @@ describe("report: counts", () => {
     expect(r.endpoints.find((e) => e.endpointId === b.id)!.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 2 });
   });
 
+  test("leaves out the counts of a write rolled back halfway", async () => {
+    const a = await endpoint();
+    await w.event([a], NOW - MINUTE);
+    const delivery = { id: s.ids("dlv"), endpointId: a.id, url: a.url, status: "pending" as const, lastError: null, dueAt: NOW, leaseUntil: null };
+    const event = (id: string) => ({ id, tenant: "default", type: "order.paid", payload: "{}", occurredAt: NOW, callbackUrl: null, isTest: false });
+    // The first delivery is written and counted, the second has its id: the whole event rolls back.
+    const failed = s.store.events.ingest(
+      [{ event: event(s.ids("evt")), deliveries: [delivery, { ...delivery }], disabledAttemptIds: {}, idempotency: null }],
+      NOW - MINUTE,
+    );
+    await expect(failed).rejects.toThrow(/UNIQUE/);
+    expect((await report("1h")).totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 0 });
+  });
+
   test("keeps one-off callback_url deliveries in a row of their own (endpoint_id null)", async () => {
     const a = await endpoint();
     const [toEndpoint, toCallback] = await w.event([a, null], NOW - MINUTE);
