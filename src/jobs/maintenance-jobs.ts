@@ -1,7 +1,7 @@
 /**
- * The jobs hookgate runs: lease recovery, the auto-disable sweep, retention
- * pruning and the WAL checkpoint. Each only calls store functions (and the
- * dispatcher's wake).
+ * The jobs hookgate runs: lease recovery, the auto-disable sweep, the stats
+ * fold, retention pruning and the WAL checkpoint. Each only calls store
+ * functions (and the dispatcher's wake).
  */
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
@@ -34,6 +34,15 @@ export function maintenanceJobs(deps: { store: Store; clock: Clock; config: Conf
         const now = clock.now();
         const disabled = await store.maintenance.autoDisable(now - after, now);
         for (const id of disabled) log.warn({ endpoint_id: id, failing_for_ms: after }, "endpoint disabled: failing too long");
+      },
+    },
+    {
+      // Writes count stats per minute; folding them into the rollups keeps a
+      // report to a few rows per bucket. Reports are exact between folds too.
+      id: "fold-stats",
+      pattern: "*/10 * * * * *",
+      run: async () => {
+        await store.maintenance.foldStats();
       },
     },
     {

@@ -1,5 +1,6 @@
 /** SQL for the attempts table: one row per try, the delivery log's detail. */
 import type { Database, Statement } from "bun:sqlite";
+import type { CountedDelivery, StatsCounter } from "./stats-counter.ts";
 import type { Attempt } from "./types.ts";
 
 interface AttemptRow {
@@ -56,12 +57,15 @@ export function unsentAttempt(
   };
 }
 
-/** Statements over the attempts table. */
+/** Statements over the attempts table; every attempt written is counted for stats. */
 export class AttemptTable {
   private readonly insertStmt: Statement;
   private readonly forDeliveryStmt: Statement<AttemptRow, [string]>;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly counter: StatsCounter,
+  ) {
     this.insertStmt = db.query(`INSERT INTO attempts (id, delivery_id, endpoint_id, n, started_at, duration_ms,
       status_code, error, request_headers, response_headers, response_body, response_truncated, next_attempt_at, is_test)
       VALUES ($id, $delivery_id, $endpoint_id, $n, $started_at, $duration_ms, $status_code, $error,
@@ -69,7 +73,8 @@ export class AttemptTable {
     this.forDeliveryStmt = db.query("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n");
   }
 
-  insert(a: Attempt): void {
+  /** `delivery` is the attempt's delivery: its tenant and creation time count in stats. */
+  insert(a: Attempt, delivery: Pick<CountedDelivery, "tenant" | "createdAt">): void {
     this.insertStmt.run({
       id: a.id,
       delivery_id: a.deliveryId,
@@ -86,6 +91,7 @@ export class AttemptTable {
       next_attempt_at: a.nextAttemptAt,
       is_test: a.isTest ? 1 : 0,
     });
+    this.counter.attempt(a, delivery);
   }
 
   forDelivery(deliveryId: string): Attempt[] {

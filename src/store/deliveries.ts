@@ -1,5 +1,6 @@
 /** SQL for the deliveries table: the outbox the dispatcher works from. */
 import type { Database, Statement } from "bun:sqlite";
+import type { CountedDelivery, StatsCounter } from "./stats-counter.ts";
 import type { ClaimedDelivery, Delivery, DeliveryQuery, DeliveryStatus, NewDelivery } from "./types.ts";
 
 interface DeliveryRow {
@@ -42,6 +43,19 @@ function fromRow(r: DeliveryRow): Delivery {
 
 const MAX_ID = "\uffff";
 
+/** What a status change hands the stats counter, from RETURNING. */
+const COUNTED = "RETURNING endpoint_id, tenant, created_at, is_test";
+interface CountedRow {
+  endpoint_id: string | null;
+  tenant: string;
+  created_at: number;
+  is_test: number;
+}
+
+function counted(r: CountedRow): CountedDelivery {
+  return { endpointId: r.endpoint_id, tenant: r.tenant, createdAt: r.created_at, isTest: r.is_test === 1 };
+}
+
 /**
  * The dispatcher's hot queries, each an index range or seek whatever the
  * backlog (a test checks their plans). INDEXED BY, because without
@@ -71,6 +85,8 @@ export const DISPATCH_QUERIES = {
 export interface LeftLease {
   id: string;
   endpointId: string | null;
+  tenant: string;
+  createdAt: number;
   /** attempt_count before the cut attempt. */
   attemptCount: number;
   /** When the lease was taken; null for leases older than that column. */
@@ -79,7 +95,10 @@ export interface LeftLease {
   isTest: boolean;
 }
 
-/** Statements over the deliveries table. */
+/**
+ * Statements over the deliveries table. Every statement that creates a
+ * delivery or changes its status also counts it for stats (StatsCounter).
+ */
 export class DeliveryTable {
   private readonly db: Database;
   private readonly insertStmt: Statement;
@@ -92,15 +111,21 @@ export class DeliveryTable {
   private readonly dueForCallbacksStmt: Statement<DeliveryRow & { payload: string }, [number, number]>;
   private readonly leaseStmt: Statement;
   private readonly finishStmt: Statement;
-  private readonly failPendingStmt: Statement;
-  private readonly requeueStmt: Statement;
-  private readonly recoverStmt: Statement;
+  private readonly failPendingStmt: Statement<CountedRow>;
+  private readonly requeueStmt: Statement<CountedRow>;
+  private readonly recoverStmt: Statement<CountedRow>;
   private readonly earliestStmt: Statement<{ t: number | null }, []>;
-  private readonly leftLeasesStmt: Statement<{ id: string; endpoint_id: string | null; attempt_count: number; leased_at: number | null; lease_until: number; is_test: number }, []>;
-  private readonly cutStmt: Statement;
+  private readonly leftLeasesStmt: Statement<
+    { id: string; endpoint_id: string | null; tenant: string; created_at: number; attempt_count: number; leased_at: number | null; lease_until: number; is_test: number },
+    []
+  >;
+  private readonly cutStmt: Statement<CountedRow>;
   private readonly shiftStmt: Statement;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly counter: StatsCounter,
+  ) {
     this.db = db;
     this.insertStmt = db.query(`INSERT INTO deliveries (id, event_id, tenant, event_type, endpoint_id, url, status,
       attempt_count, next_attempt_at, lease_until, leased_at, last_error, is_test, created_at, updated_at)
@@ -121,18 +146,18 @@ export class DeliveryTable {
       WHERE id = $id AND status = 'pending'`);
     this.failPendingStmt = db.query(`UPDATE deliveries SET status = 'failed', last_error = $reason,
       next_attempt_at = NULL, lease_until = NULL, leased_at = NULL, updated_at = $now
-      WHERE endpoint_id = $endpoint_id AND status = 'pending'`);
+      WHERE endpoint_id = $endpoint_id AND status = 'pending' ${COUNTED}`);
     this.requeueStmt = db.query(`UPDATE deliveries SET status = 'pending', next_attempt_at = $now, lease_until = NULL,
-      leased_at = NULL, schedule_start = attempt_count, updated_at = $now WHERE id = $id AND status <> 'pending'`);
+      leased_at = NULL, schedule_start = attempt_count, updated_at = $now WHERE id = $id AND status = $from ${COUNTED}`);
     this.recoverStmt = db.query(`UPDATE deliveries SET status = 'pending', next_attempt_at = $now, lease_until = NULL,
       leased_at = NULL, schedule_start = attempt_count, updated_at = $now
-      WHERE endpoint_id = $endpoint_id AND status = 'failed' AND is_test = 0 AND created_at >= $since`);
+      WHERE endpoint_id = $endpoint_id AND status = 'failed' AND is_test = 0 AND created_at >= $since ${COUNTED}`);
     this.earliestStmt = db.query(DISPATCH_QUERIES.earliestDue);
-    this.leftLeasesStmt = db.query(`SELECT id, endpoint_id, attempt_count, leased_at, lease_until, is_test FROM deliveries
+    this.leftLeasesStmt = db.query(`SELECT id, endpoint_id, tenant, created_at, attempt_count, leased_at, lease_until, is_test FROM deliveries
       INDEXED BY deliveries_leased WHERE lease_until IS NOT NULL AND status = 'pending' ORDER BY id`);
     this.cutStmt = db.query(`UPDATE deliveries SET status = $status, attempt_count = attempt_count + 1,
       next_attempt_at = $next_attempt_at, lease_until = NULL, leased_at = NULL, last_error = 'connection_reset', updated_at = $now
-      WHERE id = $id AND status = 'pending'`);
+      WHERE id = $id AND status = 'pending' ${COUNTED}`);
     // Only rows whose times were written before the step: a row written
     // since (an ingest, a recorded attempt) already carries stepped times.
     // Those are told apart by updated_at (or leased_at, when the lease is
@@ -160,6 +185,7 @@ export class DeliveryTable {
       is_test: event.isTest ? 1 : 0,
       now,
     });
+    this.counter.created({ endpointId: d.endpointId, tenant: event.tenant, createdAt: now, isTest: event.isTest }, d.status);
   }
 
   get(id: string): Delivery | null {
@@ -212,22 +238,37 @@ export class DeliveryTable {
     this.leaseStmt.run({ id, until, now });
   }
 
-  /** Records the state after an attempt; false when the delivery was no longer pending (deleted endpoint). */
-  finish(id: string, status: DeliveryStatus, nextAttemptAt: number | null, lastError: string | null, now: number): boolean {
-    return this.finishStmt.run({ id, status, next_attempt_at: nextAttemptAt, last_error: lastError, now }).changes > 0;
+  /**
+   * Records the state after an attempt; false when the delivery was no longer
+   * pending (deleted endpoint). The caller's copy of the delivery is what
+   * stats count it under, not a RETURNING clause: that would double the
+   * statement's cost on the hottest path.
+   */
+  finish(d: CountedDelivery & { id: string }, status: DeliveryStatus, nextAttemptAt: number | null, lastError: string | null, now: number): boolean {
+    if (this.finishStmt.run({ id: d.id, status, next_attempt_at: nextAttemptAt, last_error: lastError, now }).changes === 0) return false;
+    this.counter.moved(d, "pending", status);
+    return true;
   }
 
   /** Ends every pending delivery of an endpoint as failed with `reason`; returns how many. */
   failPendingForEndpoint(endpointId: string, reason: string, now: number): number {
-    return this.failPendingStmt.run({ endpoint_id: endpointId, reason, now }).changes;
+    return this.countMoves(this.failPendingStmt.all({ endpoint_id: endpointId, reason, now }), "pending", "failed");
   }
 
+  /** Makes a finished delivery pending again; false when it is pending already (or gone). */
   requeue(id: string, now: number): boolean {
-    return this.requeueStmt.run({ id, now }).changes > 0;
+    const from = this.getStmt.get(id)?.status;
+    if (from === undefined || from === "pending") return false;
+    return this.countMoves(this.requeueStmt.all({ id, from, now }), from, "pending") > 0;
   }
 
   recover(endpointId: string, since: number, now: number): number {
-    return this.recoverStmt.run({ endpoint_id: endpointId, since, now }).changes;
+    return this.countMoves(this.recoverStmt.all({ endpoint_id: endpointId, since, now }), "failed", "pending");
+  }
+
+  private countMoves(rows: CountedRow[], from: DeliveryStatus, to: DeliveryStatus): number {
+    for (const r of rows) this.counter.moved(counted(r), from, to);
+    return rows.length;
   }
 
   earliestDue(): number | null {
@@ -239,6 +280,8 @@ export class DeliveryTable {
     return this.leftLeasesStmt.all().map((r) => ({
       id: r.id,
       endpointId: r.endpoint_id,
+      tenant: r.tenant,
+      createdAt: r.created_at,
       attemptCount: r.attempt_count,
       leasedAt: r.leased_at,
       leaseUntil: r.lease_until,
@@ -248,7 +291,9 @@ export class DeliveryTable {
 
   /** Counts a cut-off attempt and ends the lease: due again at `nextAttemptAt`, or failed when null. */
   cut(id: string, nextAttemptAt: number | null, now: number): void {
-    this.cutStmt.run({ id, status: nextAttemptAt === null ? "failed" : "pending", next_attempt_at: nextAttemptAt, now });
+    const status = nextAttemptAt === null ? "failed" : "pending";
+    const row = this.cutStmt.get({ id, status, next_attempt_at: nextAttemptAt, now });
+    if (row) this.counter.moved(counted(row), "pending", status);
   }
 
   /** Moves the due times and leases of pending deliveries written at or before `before` by `stepMs`; returns how many. */

@@ -32,6 +32,7 @@ export function takeOverLeases(deliveries: DeliveryTable, attempts: AttemptTable
         nextAttemptAt: next,
         isTest: lease.isTest,
       }),
+      lease,
     );
     deliveries.cut(lease.id, next, now);
   }

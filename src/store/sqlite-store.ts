@@ -11,6 +11,7 @@ import { EndpointSecretTable } from "./endpoint-secrets.ts";
 import { EndpointTable } from "./endpoints.ts";
 import { EventTable } from "./events.ts";
 import { IdempotencyKeyTable } from "./idempotency-keys.ts";
+import { StatsCounter } from "./stats-counter.ts";
 import { StatsTable } from "./stats.ts";
 import { takeOverLeases } from "./lease-takeover.ts";
 import type {
@@ -41,17 +42,19 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   const endpoints = new EndpointTable(db);
   const secrets = new EndpointSecretTable(db);
   const events = new EventTable(db);
-  const deliveries = new DeliveryTable(db);
-  const attempts = new AttemptTable(db);
+  const counter = new StatsCounter(db);
+  const deliveries = new DeliveryTable(db, counter);
+  const attempts = new AttemptTable(db, counter);
   const idempotency = new IdempotencyKeyTable(db);
   const statsTable = new StatsTable(db);
   // An in-memory database has no WAL to sync: it commits the plain way.
   const wal = db.filename && db.filename !== ":memory:" ? walSync(db.filename) : null;
-  const writes = new WriteQueue(db, wal ? { syncWal: wal.sync, syncWalNow: wal.syncNow } : {});
+  const writes = new WriteQueue(db, { participant: counter, ...(wal && { syncWal: wal.sync, syncWalNow: wal.syncNow }) });
   const checkpointer = wal ? new Checkpointer(db.filename, options.checkpointWorkerUrl) : null;
   let storeClosed = false;
   const leaseDb = openLeaseConnection(db.filename);
-  const leaseDeliveries = new DeliveryTable(leaseDb);
+  // Leases change no status, so this table's counter never counts.
+  const leaseDeliveries = new DeliveryTable(leaseDb, new StatsCounter(leaseDb));
   const probe = db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'probe', 0)");
   const unprobe = db.query("DELETE FROM schema_migrations WHERE version = -1");
 
@@ -105,10 +108,11 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       return updated;
     },
     async remove(id, now) {
-      const removed = db.transaction(() => {
+      // Through the write queue: failing the pending deliveries counts for stats.
+      const removed = await writes.run(() => {
         if (!endpoints.delete(id)) return null;
         return { failedDeliveries: deliveries.failPendingForEndpoint(id, "endpoint_deleted", now) };
-      })();
+      });
       endpointsChanged();
       return removed;
     },
@@ -150,6 +154,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
             nextAttemptAt: null,
             isTest: event.isTest,
           }),
+          { tenant: event.tenant, createdAt: now },
         );
       }
     }
@@ -171,10 +176,10 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   /** The attempt row, the delivery's next state and the endpoint's health; inside a WriteQueue batch. */
   function recordOne(record: AttemptRecord, now: number): void {
     const { attempt, delivery, next, health } = record;
-    attempts.insert({ ...attempt, endpointId: delivery.endpointId, isTest: delivery.isTest });
+    attempts.insert({ ...attempt, endpointId: delivery.endpointId, isTest: delivery.isTest }, delivery);
     const lastError =
       attempt.error === null ? null : attempt.error === "http_status" || attempt.error === "redirect" ? `HTTP ${attempt.statusCode}` : attempt.error;
-    deliveries.finish(delivery.id, next.status, next.status === "pending" ? next.at : null, next.status === "succeeded" ? null : lastError, now);
+    deliveries.finish(delivery, next.status, next.status === "pending" ? next.at : null, next.status === "succeeded" ? null : lastError, now);
     if (health === null || delivery.endpointId === null) return;
     if (health.success) {
       endpoints.recordSuccess(delivery.endpointId, now);
@@ -292,14 +297,17 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     pruneStats(now) {
       return writes.run(() => statsTable.prune(now));
     },
+    foldStats() {
+      return writes.run(() => statsTable.fold());
+    },
     async checkpoint() {
       if (checkpointer) await checkpointer.checkpoint();
       else db.run("PRAGMA wal_checkpoint(PASSIVE)");
     },
   };
 
-  // Reads only; the rollups they read are kept by triggers (migration 0005)
-  // in the same transaction as every write they count.
+  // Reads only: the rollups plus the minute rows the counter wrote since
+  // the last fold, so a report is exact whenever it runs.
   const stats: StatsStore = {
     async report(query) {
       return statsTable.report(query);

@@ -1,7 +1,9 @@
 /**
  * SQL for GET /v1/stats, the dashboard and the gauges: reports read from the
- * stats_rollups table (kept by triggers, migration 0005) and the backlog
- * read from indexes. Synchronous; sqlite-store.ts wraps it.
+ * stats_rollups table plus the minute rows not folded into it yet (both in
+ * migration 0005; the write paths count into the minute rows through
+ * stats-counter.ts, fold() moves them), and the backlog read from indexes.
+ * Synchronous; sqlite-store.ts wraps it.
  *
  * A window is [now - length, now), half-open. Its series buckets are
  * aligned to multiples of the bucket length since the Unix epoch (UTC), so
@@ -11,7 +13,9 @@
  * series' size, its ragged ends from the next finer size, and what is left
  * (less than the finest bucket at each end) from the raw rows. Rollups of
  * one level cover the window exactly, so series, totals and the raw rows
- * agree to the attempt.
+ * agree to the attempt. Each stretch read from rollups also adds the
+ * unfolded minute rows inside it: a minute row lies wholly in one stretch,
+ * since every rollup size is a whole number of minutes.
  */
 import type { Database, Statement } from "bun:sqlite";
 import { LatencyBins, readBins, type Histogram } from "./stats-histogram.ts";
@@ -66,6 +70,31 @@ export function coverWindow(start: number, end: number, levels: number[]): Segme
 /** A rollup row as an array (statement.values(): no object per row): the columns of ROLLUP_COLUMNS in order. */
 type RollupRow = [number, string, number, number, string, string, string, number, number, number];
 const ROLLUP_COLUMNS = "bucket_start, endpoint_key, attempts, failures, errors, latency, ttd, pending, succeeded, failed";
+/** An unfolded minute row (stats_live), as an array. */
+type LiveRow = [number, string, number, number, number, number, number];
+/** An unfolded histogram entry (stats_live_counts), as an array. */
+type LiveCountRow = [number, string, "errors" | "latency" | "ttd", string, number];
+/** Filters shared by the rollup and minute-row reads: ?1..?2 the bucket starts, ?3 the tenant, ?4 the endpoint. */
+const LIVE_FILTER = "bucket_start >= ?1 AND bucket_start < ?2 AND (?3 IS NULL OR tenant = ?3) AND (?4 IS NULL OR endpoint_key = ?4)";
+
+/**
+ * The fold: each minute row into the bucket of every size holding it,
+ * counts added and histograms merged key by key, then the minute rows go.
+ * Migration 0005 runs the same statements for its backfill.
+ */
+const FOLD_COUNTS = `INSERT INTO stats_rollups (bucket_ms, bucket_start, endpoint_key, tenant, attempts, failures, pending, succeeded, failed)
+  SELECT l.bucket_ms, s.bucket_start - s.bucket_start % l.bucket_ms, s.endpoint_key, s.tenant,
+    sum(s.attempts), sum(s.failures), sum(s.pending), sum(s.succeeded), sum(s.failed)
+  FROM stats_levels l, stats_live s WHERE true GROUP BY 1, 2, 3, 4
+ON CONFLICT DO UPDATE SET attempts = attempts + excluded.attempts, failures = failures + excluded.failures,
+  pending = pending + excluded.pending, succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed`;
+const foldMeasure = (m: "errors" | "latency" | "ttd") => `INSERT INTO stats_rollups (bucket_ms, bucket_start, endpoint_key, tenant, ${m})
+  SELECT bucket_ms, bucket_start, endpoint_key, tenant, json_group_object(key, n) FROM (
+    SELECT l.bucket_ms, c.bucket_start - c.bucket_start % l.bucket_ms AS bucket_start, c.endpoint_key, c.tenant, c.key, sum(c.n) AS n
+    FROM stats_levels l, stats_live_counts c WHERE c.measure = '${m}' GROUP BY 1, 2, 3, 4, 5)
+  WHERE true GROUP BY 1, 2, 3, 4
+ON CONFLICT DO UPDATE SET ${m} = (SELECT json_group_object(key, n) FROM (SELECT key, sum(value) AS n FROM (
+  SELECT key, value FROM json_each(${m}) UNION ALL SELECT key, value FROM json_each(excluded.${m})) GROUP BY key))`;
 
 interface RawAttemptRow {
   endpoint_id: string | null;
@@ -195,6 +224,10 @@ export class StatsTable {
   private readonly byStateStmt: Statement<{ state: "enabled" | "disabled"; n: number }, []>;
   private readonly failingStmt: Statement<FailingRow, [number]>;
   private readonly pruneStmt: Statement<unknown, [number, number]>;
+  private readonly liveStmt: Statement<unknown, [number, number, string | null, string | null]>;
+  private readonly liveCountsStmt: Statement<unknown, [number, number, string | null, string | null]>;
+  private readonly foldStmts: Statement[];
+  private readonly clearLiveStmts: Statement[];
 
   constructor(db: Database) {
     this.bins = LatencyBins.load(db);
@@ -220,6 +253,11 @@ export class StatsTable {
     this.failingStmt = db.query(`SELECT id, tenant, url, state, disabled_reason, failing_since, consecutive_failures, last_success_at
       FROM endpoints WHERE failing_since IS NOT NULL ORDER BY failing_since, id LIMIT ?`);
     this.pruneStmt = db.query("DELETE FROM stats_rollups WHERE bucket_ms = ?1 AND bucket_start < ?2");
+    this.liveStmt = db.query(`SELECT bucket_start, endpoint_key, attempts, failures, pending, succeeded, failed
+      FROM stats_live WHERE ${LIVE_FILTER}`);
+    this.liveCountsStmt = db.query(`SELECT bucket_start, endpoint_key, measure, key, n FROM stats_live_counts WHERE ${LIVE_FILTER}`);
+    this.foldStmts = [FOLD_COUNTS, foldMeasure("errors"), foldMeasure("latency"), foldMeasure("ttd")].map((sql) => db.query(sql));
+    this.clearLiveStmts = [db.query("DELETE FROM stats_live"), db.query("DELETE FROM stats_live_counts")];
   }
 
   /** The report for one window, from the rollups plus the raw rows at its ends. */
@@ -248,6 +286,12 @@ export class StatsTable {
       if (seg.level !== null) {
         for (const row of this.rollupStmt.values(seg.level, seg.start, seg.end, tenant, endpointId) as RollupRow[]) {
           this.addRollup(row, totals, accFor(row[1]), seriesIndex(row[0]));
+        }
+        for (const row of this.liveStmt.values(seg.start, seg.end, tenant, endpointId) as LiveRow[]) {
+          this.addLive(row, totals, accFor(row[1]), seriesIndex(row[0]));
+        }
+        for (const row of this.liveCountsStmt.values(seg.start, seg.end, tenant, endpointId) as LiveCountRow[]) {
+          this.addLiveCount(row, totals, accFor(row[1]), seriesIndex(row[0]));
         }
       } else {
         for (const row of this.rawAttemptsStmt.all(seg.start, seg.end, tenant, endpointId)) {
@@ -299,7 +343,26 @@ export class StatsTable {
     }
   }
 
-  /** One raw attempt, counted exactly as the stats_attempt_recorded trigger counts it. */
+  private addLive(row: LiveRow, totals: Accumulator, acc: Accumulator, i: number): void {
+    const [, , attempts, failures, pending, succeeded, failed] = row;
+    for (const a of [totals, acc]) {
+      a.deliveries.pending += pending;
+      a.deliveries.succeeded += succeeded;
+      a.deliveries.failed += failed;
+      a.addAttempts(i, attempts, failures);
+    }
+  }
+
+  private addLiveCount(row: LiveCountRow, totals: Accumulator, acc: Accumulator, i: number): void {
+    const [, , measure, key, n] = row;
+    for (const a of [totals, acc]) {
+      if (measure === "errors") a.addError(key, n);
+      else if (measure === "latency") a.addLatency(i, Number(key), n);
+      else a.addTtd(Number(key), n);
+    }
+  }
+
+  /** One raw attempt, counted exactly as StatsCounter.attempt counts it. */
   private addAttempt(row: RawAttemptRow, totals: Accumulator, acc: Accumulator, i: number): void {
     const failed = row.error === null ? 0 : 1;
     for (const a of [totals, acc]) {
@@ -329,6 +392,12 @@ export class StatsTable {
         lastSuccessAt: r.last_success_at,
       })),
     };
+  }
+
+  /** Moves the minute rows into the rollups of every size (one transaction: the caller's); returns how many rows it moved. */
+  fold(): number {
+    for (const stmt of this.foldStmts) stmt.run();
+    return this.clearLiveStmts.reduce((n, stmt) => n + stmt.run().changes, 0);
   }
 
   /** Deletes rollups no window reaches any more (ROLLUP_KEEP_MS); returns how many. */

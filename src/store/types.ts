@@ -234,6 +234,8 @@ export interface MaintenanceStore {
   pruneIdempotencyKeys(before: number): Promise<number>;
   /** Deletes stats rollups older than any stats window reaches from `now`; returns how many. */
   pruneStats(now: number): Promise<number>;
+  /** Moves the stats counted per minute since the last fold into the rollups; returns how many minute rows. */
+  foldStats(): Promise<number>;
   /** Moves the WAL into the database file without blocking writers for long. */
   checkpoint(): Promise<void>;
 }

@@ -18,12 +18,27 @@
  * runs wait for the next one. The promise a caller gets is the same as with
  * FULL: resolved only after the commit's WAL frames are on disk. Every other
  * write on the connection (endpoint changes, checkpoints) keeps FULL.
+ *
+ * A participant (the stats counter) can gather what the kept operations did
+ * and write it once per batch, just before the COMMIT.
  */
 import type { Database } from "bun:sqlite";
 
 /** The database could not commit; callers answer 503 and nothing was written. */
 export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
+}
+
+/** Told how a batch goes, to write its own summary of it in the same transaction. */
+export interface BatchParticipant {
+  /** The batch's transaction began. */
+  begin(): void;
+  /** The operation just run was kept (true) or rolled back to its savepoint (false). */
+  opEnded(kept: boolean): void;
+  /** After the last operation, inside the transaction, outside any savepoint. */
+  beforeCommit(): void;
+  /** The batch is over: committed, or rolled back as a whole. */
+  end(): void;
 }
 
 interface Pending {
@@ -45,6 +60,8 @@ export interface WriteQueueOptions {
   syncWal?: () => Promise<void>;
   /** The same, blocking: for close(), when the event loop may not turn again. */
   syncWalNow?: () => void;
+  /** Writes a summary of each batch before its COMMIT (the stats counter). */
+  participant?: BatchParticipant;
 }
 
 /** Serialises and batches writes on one connection. */
@@ -107,14 +124,17 @@ export class WriteQueue {
     if (batch.length === 0) return;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const deferSync = this.options.syncWal !== undefined;
+    const { participant } = this.options;
     try {
       if (deferSync) this.db.run("PRAGMA synchronous = NORMAL");
       this.db.run("BEGIN IMMEDIATE");
+      participant?.begin();
       for (const item of batch) {
         this.db.run("SAVEPOINT op");
         try {
           const value = item.op();
           this.db.run("RELEASE op");
+          participant?.opEnded(true);
           outcomes.push({ ok: true, value });
         } catch (error) {
           // On some errors (disk full, I/O) SQLite has already rolled back the
@@ -122,9 +142,11 @@ export class WriteQueue {
           if (!this.db.inTransaction) throw error;
           this.db.run("ROLLBACK TO op");
           this.db.run("RELEASE op");
+          participant?.opEnded(false);
           outcomes.push({ ok: false, error });
         }
       }
+      participant?.beforeCommit();
       this.db.run("COMMIT");
     } catch (err) {
       const rollbackError = this.rollback();
@@ -133,6 +155,7 @@ export class WriteQueue {
       for (const item of batch) item.reject(failure);
       return;
     } finally {
+      participant?.end();
       if (deferSync) this.db.run("PRAGMA synchronous = FULL");
     }
     const release: Release = (syncError) => {

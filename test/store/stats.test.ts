@@ -26,8 +26,13 @@ async function endpoint(overrides: Parameters<FreshStore["newEndpoint"]>[0] = {}
   return s.store.endpoints.create(s.newEndpoint(overrides), NOW - 30 * DAY);
 }
 
-function report(window: StatsWindow, extra: Partial<StatsQuery> = {}): Promise<StatsReport> {
-  return s.store.stats.report({ window, now: NOW, ...extra });
+/** The report, which must be the same read from the unfolded minute rows and after folding them into the rollups. */
+async function report(window: StatsWindow, extra: Partial<StatsQuery> = {}): Promise<StatsReport> {
+  const query = { window, now: NOW, ...extra };
+  const unfolded = await s.store.stats.report(query);
+  await s.store.maintenance.foldStats();
+  expect(await s.store.stats.report(query)).toEqual(unfolded);
+  return unfolded;
 }
 
 /** The exact nearest-rank percentile of `values`. */
@@ -140,6 +145,37 @@ describe("report: counts", () => {
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 0 });
     await w.attempt((await s.store.deliveries.get(d!.id))!, NOW - 7 * MINUTE, 20);
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 0, succeeded: 1, failed: 0 });
+  });
+
+  test("moves deliveries with a recover and with the deletion of their endpoint", async () => {
+    const a = await endpoint();
+    const b = await endpoint();
+    for (const ep of [a, a, b, b]) {
+      const [d] = await w.event([ep], NOW - 20 * MINUTE);
+      await w.attempt(d!, NOW - 19 * MINUTE, 20, { error: "timeout", final: true });
+    }
+    await w.event([b], NOW - 10 * MINUTE);
+    expect((await report("1h")).totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 4 });
+    expect(await s.store.deliveries.recover(a.id, NOW - HOUR, NOW - 5 * MINUTE)).toBe(2);
+    expect((await report("1h")).totals.deliveries).toEqual({ pending: 3, succeeded: 0, failed: 2 });
+    expect(await s.store.endpoints.remove(a.id, NOW - 4 * MINUTE)).toEqual({ failedDeliveries: 2 });
+    const r = await report("1h");
+    expect(r.totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 4 });
+    expect(r.endpoints.find((e) => e.endpointId === b.id)!.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 2 });
+  });
+
+  test("leaves out the counts of a write rolled back halfway", async () => {
+    const a = await endpoint();
+    await w.event([a], NOW - MINUTE);
+    const delivery = { id: s.ids("dlv"), endpointId: a.id, url: a.url, status: "pending" as const, lastError: null, dueAt: NOW, leaseUntil: null };
+    const event = (id: string) => ({ id, tenant: "default", type: "order.paid", payload: "{}", occurredAt: NOW, callbackUrl: null, isTest: false });
+    // The first delivery is written and counted, the second has its id: the whole event rolls back.
+    const failed = s.store.events.ingest(
+      [{ event: event(s.ids("evt")), deliveries: [delivery, { ...delivery }], disabledAttemptIds: {}, idempotency: null }],
+      NOW - MINUTE,
+    );
+    await expect(failed).rejects.toThrow(/UNIQUE/);
+    expect((await report("1h")).totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 0 });
   });
 
   test("keeps one-off callback_url deliveries in a row of their own (endpoint_id null)", async () => {
@@ -354,6 +390,25 @@ describe("backlog", () => {
       endpointsByState: { enabled: 0, disabled: 0 },
       failing: [],
     });
+  });
+});
+
+describe("foldStats", () => {
+  test("moves the minute rows into rollups of every size, and later counts add to those", async () => {
+    const a = await endpoint();
+    const [d] = await w.event([a], NOW - 50 * MINUTE);
+    await w.attempt(d!, NOW - 50 * MINUTE, 10, { error: "timeout" });
+    const live = () => s.db.query("SELECT (SELECT count(*) FROM stats_live) + (SELECT count(*) FROM stats_live_counts) AS n").get() as { n: number };
+    expect(live().n).toBeGreaterThan(0);
+    expect(await s.store.maintenance.foldStats()).toBe(3); // one minute row, an error and a latency entry
+    expect(live().n).toBe(0);
+    const rollups = () => s.db.query("SELECT bucket_ms, attempts, failures, errors, pending, succeeded FROM stats_rollups ORDER BY bucket_ms").all();
+    expect(rollups()).toEqual([MINUTE, 15 * MINUTE, 2 * HOUR].map((bucket_ms) => ({ bucket_ms, attempts: 1, failures: 1, errors: '{"timeout":1}', pending: 1, succeeded: 0 })));
+    // The same minute again, after its fold: a retry that succeeds.
+    await w.attempt((await s.store.deliveries.get(d!.id))!, NOW - 50 * MINUTE + 30 * SECOND, 10);
+    expect(await s.store.maintenance.foldStats()).toBeGreaterThan(0);
+    expect(rollups()).toEqual([MINUTE, 15 * MINUTE, 2 * HOUR].map((bucket_ms) => ({ bucket_ms, attempts: 2, failures: 1, errors: '{"timeout":1}', pending: 0, succeeded: 1 })));
+    expect(await s.store.maintenance.foldStats()).toBe(0);
   });
 });
 

@@ -278,3 +278,45 @@ describe("the fsync off the event loop", () => {
     expect(committed()).toEqual(["a", "b"]);
   });
 });
+
+describe("batch participant", () => {
+  test("hears each operation kept or rolled back, writes before the COMMIT in the same transaction, and ends the batch", async () => {
+    const heard: string[] = [];
+    const withParticipant = new WriteQueue(fresh.db, { participant: {
+      begin: () => heard.push("begin"),
+      opEnded: (kept) => heard.push(kept ? "kept" : "rolled back"),
+      beforeCommit: () => {
+        heard.push(`before commit (in transaction: ${fresh.db.inTransaction}, seen outside: ${committed().length})`);
+        fresh.db.query("INSERT INTO notes (k) VALUES ('summary')").run();
+      },
+      end: () => heard.push("end"),
+    } });
+    const results = await outcomes([
+      withParticipant.run(insert("a")),
+      withParticipant.run(() => {
+        insert("b")();
+        throw new Error("boom");
+      }),
+      withParticipant.run(insert("c")),
+    ]);
+    expect(results.map((r) => "ok" in r)).toEqual([true, false, true]);
+    expect(heard).toEqual(["begin", "kept", "rolled back", "kept", "before commit (in transaction: true, seen outside: 0)", "end"]);
+    expect(committed()).toEqual(["a", "c", "summary"]);
+  });
+
+  test("a participant that fails before the COMMIT fails the whole batch, and still hears its end", async () => {
+    const heard: string[] = [];
+    const withParticipant = new WriteQueue(fresh.db, { participant: {
+      begin: () => heard.push("begin"),
+      opEnded: () => {},
+      beforeCommit: () => {
+        throw new Error("cannot write the summary");
+      },
+      end: () => heard.push("end"),
+    } });
+    const results = await outcomes([withParticipant.run(insert("a"))]);
+    expect((results[0] as { err: unknown }).err).toBeInstanceOf(StoreUnavailableError);
+    expect(heard).toEqual(["begin", "end"]);
+    expect(committed()).toEqual([]);
+  });
+});
