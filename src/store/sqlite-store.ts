@@ -32,6 +32,9 @@ import { Checkpointer } from "./checkpointer.ts";
 import { walSync } from "./wal-sync.ts";
 import { WriteQueue } from "./write-queue.ts";
 
+/** Rows the claim's fast path reads at a time. */
+const DUE_PAGE = 64;
+
 /** Earliest due first; ties in creation order (ids sort by creation time). */
 function inDueOrder(list: ClaimedDelivery[]): ClaimedDelivery[] {
   return list.sort((a, b) => a.delivery.nextAttemptAt! - b.delivery.nextAttemptAt! || (a.delivery.id < b.delivery.id ? -1 : 1));
@@ -224,20 +227,32 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
         };
         // Fast path, while no endpoint is at its limit: the earliest due work,
         // whoever it belongs to. It is done when nothing in the window had to
-        // be passed over for lack of room.
+        // be passed over for lack of room. At the first row that must be
+        // passed over it hands on to the per-endpoint seeks below: reading on
+        // would mostly read that endpoint's backlog (an endpoint with a few
+        // slots left and a deep backlog made every claim read 2 × limit rows
+        // to take a handful).
+        // Read in pages: a taken row is leased, so it leaves the due range and
+        // the next page starts after it.
         if (capacity.full.length === 0) {
-          const window = leaseDeliveries.dueWindow(now, limit * 2);
           let passedOver = false;
-          for (const { rid, endpointId: ep } of window) {
-            if (claimed.length >= limit) break;
-            if (ep !== null && roomOf(ep) <= 0) {
-              passedOver = true;
-              continue;
+          let more = true;
+          while (more && !passedOver && claimed.length < limit) {
+            const size = Math.min(DUE_PAGE, limit - claimed.length);
+            const page = leaseDeliveries.dueWindow(now, size);
+            const before = claimed.length;
+            for (const { rid, endpointId: ep } of page) {
+              if (ep !== null && roomOf(ep) <= 0) {
+                passedOver = true;
+                break;
+              }
+              const c = leaseDeliveries.byRowid(rid);
+              if (c) take(c);
             }
-            const c = leaseDeliveries.byRowid(rid);
-            if (c) take(c);
+            // A row that could not be loaded stays due: without progress, stop rather than read it again.
+            more = page.length === size && claimed.length > before;
           }
-          if (!passedOver || claimed.length >= limit || window.length < limit * 2) return inDueOrder(claimed);
+          if (!passedOver) return inDueOrder(claimed);
         }
         // Some endpoint is full (often one with a deep backlog): ask each
         // endpoint with room for its earliest due work, by index seeks, so
