@@ -274,7 +274,12 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       return deliveries.earliestDue();
     },
     recordAttempt(record, now) {
-      return writes.run(() => recordOne(record, now));
+      // Not waiting for the fsync: losing this record to a power cut only
+      // means the attempt is made again (the delivery is still pending and
+      // due on disk), which at-least-once delivery allows. The next durable
+      // write's fsync, or the checkpoint within a second (it syncs the WAL
+      // first), makes it durable anyway.
+      return writes.run(() => recordOne(record, now), { durable: false });
     },
     async retry(id, now) {
       const d = deliveries.get(id);

@@ -43,8 +43,21 @@ export interface BatchParticipant {
 
 interface Pending {
   op: () => unknown;
+  durable: boolean;
   resolve: (value: any) => void;
   reject: (err: unknown) => void;
+}
+
+export interface RunOptions {
+  /**
+   * false: answer as soon as the COMMIT is done, without waiting for (or
+   * asking for) the fsync. The write survives the process being killed (the
+   * WAL is in the OS) and is made durable by the next fsync, a moment later;
+   * only a power cut in between can lose it. For writes whose loss only
+   * repeats work that at-least-once delivery allows to repeat: an attempt's
+   * record. Default true.
+   */
+  durable?: boolean;
 }
 
 /** A committed batch's answers, released once its WAL frames are synced. */
@@ -82,10 +95,10 @@ export class WriteQueue {
   }
 
   /** Runs `op` inside the next batch's transaction; resolves after the commit. */
-  run<T>(op: () => T): Promise<T> {
+  run<T>(op: () => T, options: RunOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new StoreUnavailableError("the database is closed (hookgate is stopping); nothing was written"));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ op, resolve, reject });
+      this.queue.push({ op, durable: options.durable ?? true, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -158,16 +171,21 @@ export class WriteQueue {
       participant?.end();
       if (deferSync) this.db.run("PRAGMA synchronous = FULL");
     }
-    const release: Release = (syncError) => {
-      batch.forEach((item, i) => {
+    const settle = (items: number[], syncError: Error | null) => {
+      for (const i of items) {
+        const item = batch[i]!;
         const outcome = outcomes[i]!;
         if (syncError) item.reject(new StoreUnavailableError(`committed, but the WAL could not be synced to disk: ${syncError.message}`, { cause: syncError }));
         else if (outcome.ok) item.resolve(outcome.value);
         else item.reject(outcome.error);
-      });
+      }
     };
-    if (!deferSync) return release(null);
-    this.unsynced.push(release);
+    const waiting: number[] = [];
+    const now: number[] = [];
+    batch.forEach((item, i) => (deferSync && item.durable ? waiting : now).push(i));
+    settle(now, null);
+    if (waiting.length === 0) return;
+    this.unsynced.push((syncError) => settle(waiting, syncError));
     this.startSync();
   }
 

@@ -264,6 +264,21 @@ describe("the fsync off the event loop", () => {
     await a;
   });
 
+  test("a write that need not be durable is answered at its COMMIT and asks for no fsync; a durable one beside it still waits", async () => {
+    const sync = manualSync();
+    const deferred = new WriteQueue(fresh.db, sync.options);
+    expect(await deferred.run(insert("a"), { durable: false })).toBe("a");
+    expect(sync.calls.length).toBe(0);
+    const b = deferred.run(insert("b"), { durable: false });
+    const c = deferred.run(insert("c"));
+    expect(await b).toBe("b");
+    expect(await settledYet(c)).toBe(false);
+    expect(sync.calls.length).toBe(1);
+    sync.calls[0]!.resolve();
+    expect(await c).toBe("c");
+    expect(committed()).toEqual(["a", "b", "c"]);
+  });
+
   test("close syncs what is still waiting, blocking, and answers it", async () => {
     const sync = manualSync();
     const deferred = new WriteQueue(fresh.db, sync.options);
