@@ -15,6 +15,7 @@
  * Prints {"ready":true,"port":N} when listening.
  */
 import { nowMs, summarize } from "./stats.ts";
+import { CountWaiters } from "./count-waiters.ts";
 
 let seen = new Set<string>();
 /** Client ports seen since the last reset: how many connections the sender opened. */
@@ -27,7 +28,7 @@ let lastAt = 0;
 let recordLatency = false;
 let latencies: number[] = [];
 let badBodies = 0;
-const waiters: { count: number; wake: () => void }[] = [];
+const waiters = new CountWaiters();
 
 function stats() {
   return {
@@ -68,11 +69,7 @@ const server = Bun.serve({
         if (typeof sentAt === "number") latencies.push(arrived - sentAt);
         else badBodies++;
       }
-      if (waiters.length > 0) {
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (seen.size >= waiters[i]!.count) waiters.splice(i, 1)[0]!.wake();
-        }
-      }
+      waiters.seen(seen.size);
     }
     return new Response(null, { status: 200 });
   },
@@ -91,17 +88,7 @@ async function control(url: URL, req: Request): Promise<Response> {
   if (url.pathname === "/__wait") {
     const count = Number(url.searchParams.get("count"));
     const timeout = Number(url.searchParams.get("timeout") ?? 60_000);
-    if (seen.size < count) {
-      await new Promise<void>((resolve) => {
-        const entry = { count, wake: resolve };
-        waiters.push(entry);
-        setTimeout(() => {
-          const i = waiters.indexOf(entry);
-          if (i >= 0) waiters.splice(i, 1);
-          resolve();
-        }, timeout);
-      });
-    }
+    await waiters.wait(count, timeout, () => seen.size);
     return Response.json(stats());
   }
   return new Response("unknown control path", { status: 404 });

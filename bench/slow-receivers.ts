@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { nowMs } from "./stats.ts";
+import { CountWaiters } from "./count-waiters.ts";
 
 const { values } = parseArgs({ options: { count: { type: "string" }, delay: { type: "string" } } });
 const count = Number(values.count ?? 1000);
@@ -27,7 +28,7 @@ let holding = 0;
 let maxHolding = 0;
 let firstAt = 0;
 let lastAt = 0;
-const waiters: { count: number; wake: () => void }[] = [];
+const waiters = new CountWaiters();
 
 const stats = () => ({ requests, unique: seen.size, duplicates, connections: peers.size, max_in_flight: maxHolding, first_at: firstAt, last_at: lastAt });
 
@@ -45,7 +46,7 @@ async function hook(req: Request, server: import("bun").Server<undefined>): Prom
   const id = req.headers.get("webhook-id") ?? "";
   if (seen.has(id)) duplicates++;
   else seen.add(id);
-  for (let i = waiters.length - 1; i >= 0; i--) if (seen.size >= waiters[i]!.count) waiters.splice(i, 1)[0]!.wake();
+  waiters.seen(seen.size);
   return new Response(null, { status: 200 });
 }
 
@@ -71,17 +72,7 @@ const control = Bun.serve({
     if (url.pathname === "/__wait") {
       const want = Number(url.searchParams.get("count"));
       const timeout = Number(url.searchParams.get("timeout") ?? 60_000);
-      if (seen.size < want) {
-        await new Promise<void>((resolve) => {
-          const entry = { count: want, wake: resolve };
-          waiters.push(entry);
-          setTimeout(() => {
-            const i = waiters.indexOf(entry);
-            if (i >= 0) waiters.splice(i, 1);
-            resolve();
-          }, timeout);
-        });
-      }
+      await waiters.wait(want, timeout, () => seen.size);
       return Response.json(stats());
     }
     return new Response("unknown control path", { status: 404 });

@@ -14,9 +14,10 @@ import { once } from "node:events";
 import https from "node:https";
 import net from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { NOT_KEPT_KEY, RESPONSE_HEADER_VALUE_LIMIT, RESPONSE_HEADERS_LIMIT, createHttpClient, type HttpClient, type HttpClientOptions, type SendRequest, type SendResult } from "../../src/delivery/http-client.ts";
+import { NOT_KEPT_KEY, RESPONSE_HEADER_VALUE_LIMIT, RESPONSE_HEADERS_LIMIT, type SendResult } from "../../src/delivery/http-client.ts";
 import { classifyStatus } from "../../src/domain/outcome.ts";
-import { chunked, pump, startHostileServer, trickle, type Behaviour, type HostileServer } from "../helpers/hostile-server.ts";
+import { clientFixture } from "../helpers/client-fixture.ts";
+import { chunked, pump, trickle } from "../helpers/hostile-server.ts";
 import { createTestPki, type KeyPair, type TestPki } from "../helpers/pki.ts";
 
 /** The deadline of the tests that wait for one; long enough that a loaded machine still sees a few trickled bytes. */
@@ -26,24 +27,7 @@ const GRACE_MS = 2_000;
 const LIMIT = 4096;
 const MiB = 1024 * 1024;
 
-const clients: HttpClient[] = [];
-const servers: { close(): void }[] = [];
-
-function client(options: Partial<HttpClientOptions> = {}): HttpClient {
-  const c = createHttpClient({ allowPrivateNetworks: true, ...options });
-  clients.push(c);
-  return c;
-}
-
-async function hostile(behaviours: Record<string, Behaviour>): Promise<HostileServer> {
-  const server = await startHostileServer(behaviours);
-  servers.push(server);
-  return server;
-}
-
-function request(url: string, extra: Partial<SendRequest> = {}): SendRequest {
-  return { url, headers: { "content-type": "application/json" }, body: '{"id":"evt_1"}', timeoutMs: 5_000, responseBodyLimit: LIMIT, ...extra };
-}
+const { client, hostile, request, servers, cleanup } = clientFixture({ responseBodyLimit: LIMIT });
 
 const text = (r: SendResult) => Buffer.from(r.responseBody ?? new Uint8Array()).toString("latin1");
 
@@ -55,10 +39,7 @@ function expectEndedAtDeadline(result: SendResult): void {
   expect(result.durationMs).toBeLessThan(DEADLINE_MS + GRACE_MS);
 }
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  for (const s of servers.splice(0)) s.close();
-});
+afterEach(cleanup);
 
 describe("silent and slow receivers", () => {
   test("a receiver that accepts the connection and never answers: timeout at the deadline, and the connection is dropped", async () => {

@@ -7,35 +7,15 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type net from "node:net";
 import { IDLE_MS } from "../../src/delivery/connection-pool.ts";
-import { createHttpClient, type HttpClient, type HttpClientOptions, type SendRequest, type SendResult } from "../../src/delivery/http-client.ts";
-import { startHostileServer, type Behaviour, type HostileServer } from "../helpers/hostile-server.ts";
+import { createHttpClient, type SendResult } from "../../src/delivery/http-client.ts";
+import { clientFixture } from "../helpers/client-fixture.ts";
 
-const clients: HttpClient[] = [];
-const servers: HostileServer[] = [];
-
-function client(options: Partial<HttpClientOptions> = {}): HttpClient {
-  const c = createHttpClient({ allowPrivateNetworks: true, ...options });
-  clients.push(c);
-  return c;
-}
-
-async function hostile(behaviours: Record<string, Behaviour>): Promise<HostileServer> {
-  const server = await startHostileServer(behaviours);
-  servers.push(server);
-  return server;
-}
-
-function request(url: string, extra: Partial<SendRequest> = {}): SendRequest {
-  return { url, headers: { "content-type": "application/json" }, body: '{"id":"evt_1"}', timeoutMs: 5_000, responseBodyLimit: 4096, ...extra };
-}
+const { client, hostile, request, cleanup } = clientFixture({ responseBodyLimit: 4096 });
 
 const text = (r: SendResult) => Buffer.from(r.responseBody ?? new Uint8Array()).toString("latin1");
 const ok = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  for (const s of servers.splice(0)) s.close();
-});
+afterEach(cleanup);
 
 describe("connection reuse", () => {
   test("200 sequential deliveries to one origin use one connection", async () => {
