@@ -65,7 +65,7 @@ function counted(r: CountedRow): CountedDelivery {
 export const DISPATCH_QUERIES = {
   /** The earliest due deliveries as (rowid, endpoint), from the index alone. */
   dueWindow: `SELECT d.rowid AS rid, d.endpoint_id, d.next_attempt_at FROM deliveries d INDEXED BY deliveries_due
-    WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at LIMIT ?2`,
+    WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND d.rowid <= ?3 ORDER BY d.next_attempt_at LIMIT ?2`,
   /** Every endpoint with pending work, one seek each (a loose index scan; SQLite has no skip-scan without statistics). */
   pendingEndpoints: `WITH RECURSIVE eps(ep) AS (
       SELECT min(endpoint_id) FROM deliveries INDEXED BY deliveries_due_by_endpoint WHERE status = 'pending'
@@ -75,9 +75,9 @@ export const DISPATCH_QUERIES = {
       FROM eps WHERE eps.ep IS NOT NULL)
     SELECT ep FROM eps WHERE ep IS NOT NULL`,
   dueForEndpoint: `SELECT d.*, e.payload FROM deliveries d INDEXED BY deliveries_due_by_endpoint JOIN events e ON e.id = d.event_id
-    WHERE d.status = 'pending' AND d.endpoint_id = ?1 AND d.next_attempt_at <= ?2 ORDER BY d.next_attempt_at LIMIT ?3`,
+    WHERE d.status = 'pending' AND d.endpoint_id = ?1 AND d.next_attempt_at <= ?2 AND d.rowid <= ?4 ORDER BY d.next_attempt_at LIMIT ?3`,
   dueForCallbacks: `SELECT d.*, e.payload FROM deliveries d INDEXED BY deliveries_due_by_endpoint JOIN events e ON e.id = d.event_id
-    WHERE d.status = 'pending' AND d.endpoint_id IS NULL AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at LIMIT ?2`,
+    WHERE d.status = 'pending' AND d.endpoint_id IS NULL AND d.next_attempt_at <= ?1 AND d.rowid <= ?3 ORDER BY d.next_attempt_at LIMIT ?2`,
   earliestDue: `SELECT min(next_attempt_at) AS t FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending'`,
 } as const;
 
@@ -104,11 +104,12 @@ export class DeliveryTable {
   private readonly insertStmt: Statement;
   private readonly getStmt: Statement<DeliveryRow, [string]>;
   private readonly forEventStmt: Statement<DeliveryRow, [string]>;
-  private readonly dueWindowStmt: Statement<{ rid: number; endpoint_id: string | null; next_attempt_at: number }, [number, number]>;
+  private readonly dueWindowStmt: Statement<{ rid: number; endpoint_id: string | null; next_attempt_at: number }, [number, number, number]>;
+  private readonly maxRowidStmt: Statement;
   private readonly byRowidStmt: Statement<DeliveryRow & { payload: string }, [number]>;
   private readonly pendingEndpointsStmt: Statement<{ ep: string }, []>;
-  private readonly dueForEndpointStmt: Statement<DeliveryRow & { payload: string }, [string, number, number]>;
-  private readonly dueForCallbacksStmt: Statement<DeliveryRow & { payload: string }, [number, number]>;
+  private readonly dueForEndpointStmt: Statement<DeliveryRow & { payload: string }, [string, number, number, number]>;
+  private readonly dueForCallbacksStmt: Statement<DeliveryRow & { payload: string }, [number, number, number]>;
   private readonly leaseStmt: Statement;
   private readonly finishStmt: Statement;
   private readonly failPendingStmt: Statement<CountedRow>;
@@ -134,6 +135,7 @@ export class DeliveryTable {
     this.getStmt = db.query("SELECT * FROM deliveries WHERE id = ?");
     this.forEventStmt = db.query("SELECT * FROM deliveries WHERE event_id = ? ORDER BY id");
     this.dueWindowStmt = db.query(DISPATCH_QUERIES.dueWindow);
+    this.maxRowidStmt = db.query("SELECT max(rowid) AS m FROM deliveries");
     this.byRowidStmt = db.query(`SELECT d.*, e.payload FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.rowid = ?`);
     this.pendingEndpointsStmt = db.query(DISPATCH_QUERIES.pendingEndpoints);
     this.dueForEndpointStmt = db.query(DISPATCH_QUERIES.dueForEndpoint);
@@ -169,8 +171,9 @@ export class DeliveryTable {
       WHERE status = 'pending' AND max(updated_at, coalesce(leased_at, updated_at)) <= $before`);
   }
 
-  insert(d: NewDelivery, event: { id: string; tenant: string; type: string; isTest: boolean }, attemptCount: number, now: number): void {
-    this.insertStmt.run({
+  /** Inserts the delivery; returns its rowid. */
+  insert(d: NewDelivery, event: { id: string; tenant: string; type: string; isTest: boolean }, attemptCount: number, now: number): number {
+    const { lastInsertRowid } = this.insertStmt.run({
       id: d.id,
       event_id: event.id,
       tenant: event.tenant,
@@ -186,6 +189,12 @@ export class DeliveryTable {
       now,
     });
     this.counter.created({ endpointId: d.endpointId, tenant: event.tenant, createdAt: now, isTest: event.isTest }, d.status);
+    return Number(lastInsertRowid);
+  }
+
+  /** The highest rowid in the table, 0 when empty. */
+  maxRowid(): number {
+    return (this.maxRowidStmt.get() as { m: number | null }).m ?? 0;
   }
 
   get(id: string): Delivery | null {
@@ -213,8 +222,8 @@ export class DeliveryTable {
    * The earliest due deliveries as (rowid, endpoint) pairs, read from the
    * index alone: cheap enough to look further than what can be taken.
    */
-  dueWindow(now: number, limit: number): { rid: number; endpointId: string | null }[] {
-    return this.dueWindowStmt.all(now, limit).map((r) => ({ rid: r.rid, endpointId: r.endpoint_id }));
+  dueWindow(now: number, limit: number, maxRowid: number): { rid: number; endpointId: string | null }[] {
+    return this.dueWindowStmt.all(now, limit, maxRowid).map((r) => ({ rid: r.rid, endpointId: r.endpoint_id }));
   }
 
   /** One delivery with its payload, by rowid (from dueWindow). */
@@ -228,9 +237,9 @@ export class DeliveryTable {
     return this.pendingEndpointsStmt.all().map((r) => r.ep);
   }
 
-  /** The earliest due deliveries of one endpoint (null: one-off callback_url deliveries). */
-  dueFor(endpointId: string | null, now: number, limit: number): ClaimedDelivery[] {
-    const rows = endpointId === null ? this.dueForCallbacksStmt.all(now, limit) : this.dueForEndpointStmt.all(endpointId, now, limit);
+  /** The earliest due deliveries of one endpoint (null: one-off callback_url deliveries), at rowids up to `maxRowid`. */
+  dueFor(endpointId: string | null, now: number, limit: number, maxRowid: number): ClaimedDelivery[] {
+    const rows = endpointId === null ? this.dueForCallbacksStmt.all(now, limit, maxRowid) : this.dueForEndpointStmt.all(endpointId, now, limit, maxRowid);
     return rows.map((r) => ({ delivery: fromRow(r), payload: r.payload }));
   }
 

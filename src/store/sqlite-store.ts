@@ -29,7 +29,7 @@ import type {
   Store,
 } from "./types.ts";
 import { Checkpointer } from "./checkpointer.ts";
-import { walSync } from "./wal-sync.ts";
+import { walSync, type WalSync } from "./wal-sync.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 /** Rows the claim's fast path reads at a time. */
@@ -41,7 +41,13 @@ function inDueOrder(list: ClaimedDelivery[]): ClaimedDelivery[] {
 }
 
 /** Builds the store over an opened, migrated database; `close` is called on close(). */
-export function createSqliteStore(db: Database, close: () => void = () => db.close(), options: { checkpointWorkerUrl?: string } = {}): Store {
+export interface SqliteStoreOptions {
+  checkpointWorkerUrl?: string;
+  /** How the WAL is synced; by default an fsync of `<db>-wal` (tests pass one they finish by hand). */
+  walSync?: WalSync;
+}
+
+export function createSqliteStore(db: Database, close: () => void = () => db.close(), options: SqliteStoreOptions = {}): Store {
   const endpoints = new EndpointTable(db);
   const secrets = new EndpointSecretTable(db);
   const events = new EventTable(db);
@@ -51,10 +57,17 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
   const idempotency = new IdempotencyKeyTable(db);
   const statsTable = new StatsTable(db);
   // An in-memory database has no WAL to sync: it commits the plain way.
-  const wal = db.filename && db.filename !== ":memory:" ? walSync(db.filename) : null;
+  const wal = options.walSync ?? (db.filename && db.filename !== ":memory:" ? walSync(db.filename) : null);
   const writes = new WriteQueue(db, { participant: counter, ...(wal && { syncWal: wal.sync, syncWalNow: wal.syncNow }) });
   const checkpointer = wal ? new Checkpointer(db.filename, options.checkpointWorkerUrl) : null;
   let storeClosed = false;
+  // Deliveries are claimed only once their ingest is on disk, so none is sent
+  // for an event a power cut could still take back (whose 202 never came).
+  // Rowids grow with each insert, and batches reach the disk in order: when
+  // an ingest is answered, every delivery up to its rowid is durable. What
+  // is in the table at start is on disk already.
+  let durableRowid = deliveries.maxRowid();
+  let lastInsertedRowid = 0;
   const leaseDb = openLeaseConnection(db.filename);
   // Leases change no status, so this table's counter never counts.
   const leaseDeliveries = new DeliveryTable(leaseDb, new StatsCounter(leaseDb));
@@ -143,7 +156,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     events.insert(event, now);
     for (const d of item.deliveries) {
       const disabled = d.status === "failed";
-      deliveries.insert(d, event, disabled ? 1 : 0, now);
+      lastInsertedRowid = deliveries.insert(d, event, disabled ? 1 : 0, now);
       if (disabled) {
         // Recorded as an attempt too, so the delivery log says why nothing was sent.
         attempts.insert(
@@ -169,7 +182,20 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
 
   const eventStore: EventStore = {
     ingest(items, now) {
-      return Promise.all(items.map((item) => writes.run(() => ingestOne(item, now))));
+      return Promise.all(
+        items.map((item) =>
+          writes
+            .run(() => {
+              lastInsertedRowid = 0;
+              return { outcome: ingestOne(item, now), rowid: lastInsertedRowid };
+            })
+            .then(({ outcome, rowid }) => {
+              // Answered only once on disk: its deliveries, and all before them, may now be claimed.
+              if (rowid > durableRowid) durableRowid = rowid;
+              return outcome;
+            }),
+        ),
+      );
     },
     async get(id) {
       return events.get(id);
@@ -239,7 +265,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
           let more = true;
           while (more && !passedOver && claimed.length < limit) {
             const size = Math.min(DUE_PAGE, limit - claimed.length);
-            const page = leaseDeliveries.dueWindow(now, size);
+            const page = leaseDeliveries.dueWindow(now, size, durableRowid);
             const before = claimed.length;
             for (const { rid, endpointId: ep } of page) {
               if (ep !== null && roomOf(ep) <= 0) {
@@ -257,10 +283,10 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
         // Some endpoint is full (often one with a deep backlog): ask each
         // endpoint with room for its earliest due work, by index seeks, so
         // the cost follows the number of endpoints, never the backlog.
-        const offers: ClaimedDelivery[] = leaseDeliveries.dueFor(null, now, limit - claimed.length);
+        const offers: ClaimedDelivery[] = leaseDeliveries.dueFor(null, now, limit - claimed.length, durableRowid);
         for (const ep of leaseDeliveries.pendingEndpoints()) {
           const room = Math.min(roomOf(ep), limit - claimed.length);
-          if (room > 0) offers.push(...leaseDeliveries.dueFor(ep, now, room));
+          if (room > 0) offers.push(...leaseDeliveries.dueFor(ep, now, room, durableRowid));
         }
         for (const c of inDueOrder(offers)) {
           if (claimed.length >= limit) break;
