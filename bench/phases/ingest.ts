@@ -22,21 +22,26 @@ export interface IngestResult {
   failedAttempts: number;
 }
 
+/** The single-event load, the same for hookgate and its bare-server ceiling. */
+function singleEventLoad(ctx: BenchContext, baseUrl: string): Promise<WrkResult> {
+  return runWrk({
+    url: `${baseUrl}/v1/events`,
+    body: eventJson(1),
+    token: ctx.token,
+    connections: ctx.sizes.ingestConnections,
+    threads: 1,
+    durationS: ctx.sizes.ingestSeconds,
+    workDir: ctx.workDir,
+  });
+}
+
 /** wrk against a bare Bun.serve that only reads the body and answers 202. */
 export async function runIngestCeiling(ctx: BenchContext): Promise<WrkResult> {
   const child = spawnBunScript("bare-server.ts", []);
   const { port } = await child.line((r) => r.ready === true, 10_000, "bare server ready line");
   try {
     ctx.progress(`ingest ceiling: wrk ${ctx.sizes.ingestConnections} connections, ${ctx.sizes.ingestSeconds} s against the bare server`);
-    return await runWrk({
-      url: `http://127.0.0.1:${port}/v1/events`,
-      body: eventJson(1),
-      token: ctx.token,
-      connections: ctx.sizes.ingestConnections,
-      threads: 1,
-      durationS: ctx.sizes.ingestSeconds,
-      workDir: ctx.workDir,
-    });
+    return await singleEventLoad(ctx, `http://127.0.0.1:${port}`);
   } finally {
     child.proc.kill("SIGKILL");
     await child.proc.exited;
@@ -51,15 +56,7 @@ export async function runIngestCeiling(ctx: BenchContext): Promise<WrkResult> {
 export async function runIngest(ctx: BenchContext, daemon: BenchDaemon, label: string): Promise<IngestResult> {
   await ctx.receiver.reset();
   ctx.progress(`ingest (${label}): wrk ${ctx.sizes.ingestConnections} connections, ${ctx.sizes.ingestSeconds} s`);
-  const wrk = await runWrk({
-    url: `${daemon.url}/v1/events`,
-    body: eventJson(1),
-    token: ctx.token,
-    connections: ctx.sizes.ingestConnections,
-    threads: 1,
-    durationS: ctx.sizes.ingestSeconds,
-    workDir: ctx.workDir,
-  });
+  const wrk = await singleEventLoad(ctx, daemon.url);
   const ended = performance.now();
   const settleTimeoutMs = 180_000;
   while (nearPending(daemon.dataDir) > 0) {
