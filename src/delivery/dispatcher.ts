@@ -25,7 +25,7 @@ export interface DispatcherOptions {
   ids?: IdGenerator;
   /** A wall-clock step larger than this moves the schedule; default DEFAULT_STEP_THRESHOLD_MS. */
   clockStepThresholdMs?: number;
-  /** Hears of each attempt once it is recorded; for the metrics. */
+  /** Hears of each attempt once it is recorded, and of those recorded interrupted at start; for the metrics. */
   observer?: DeliveryObserver;
 }
 
@@ -71,8 +71,11 @@ export class Dispatcher {
    */
   async start(options: { manual?: boolean } = {}): Promise<void> {
     const ids = this.options.ids ?? createIdGenerator(() => this.clock.now());
-    const taken = await this.store.deliveries.takeOverLeases(this.clock.now(), () => ids("att"));
-    if (taken > 0) this.log.warn({ deliveries: taken }, "attempts cut off by the end of the previous run recorded; making them again");
+    const interrupted = await this.store.deliveries.takeOverLeases(this.clock.now(), () => ids("att"));
+    (this.options.observer ?? noObserver).attemptsInterrupted(interrupted);
+    if (interrupted.length > 0) {
+      this.log.warn({ deliveries: interrupted.length }, "attempts cut off by the end of the previous run recorded as interrupted; making them again");
+    }
     this.clockSteps.observe(this.clock.now(), this.clock.monotonic());
     this.manual = options.manual ?? false;
     this.started = true;

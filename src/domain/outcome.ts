@@ -5,6 +5,11 @@
  * every other status fails as `http_status`, and a 410 also disables the
  * endpoint. Only the end of the road is not retried: a gone endpoint, or one
  * that was already disabled when the attempt was due.
+ *
+ * `interrupted` is hookgate's own failure, not the receiver's: the attempt was
+ * cut off by a crash or by the shutdown deadline, so whether the receiver got
+ * it is unknown. It is made again at once and says nothing of the endpoint's
+ * health.
  */
 
 /** Every value of an attempt's `error` field, in API.md's order. */
@@ -18,6 +23,7 @@ export const ATTEMPT_ERRORS = [
   "redirect",
   "http_status",
   "endpoint_disabled",
+  "interrupted",
 ] as const;
 
 /** Why an attempt failed, as recorded in the delivery log. */
@@ -30,7 +36,8 @@ export type AttemptError =
   | "blocked_address"
   | "redirect"
   | "http_status"
-  | "endpoint_disabled";
+  | "endpoint_disabled"
+  | "interrupted";
 
 /** The meaning of a response status: success, or the error to record and whether the endpoint is gone. */
 export type StatusOutcome = { ok: true } | { ok: false; error: "redirect" | "http_status"; gone: boolean };
@@ -48,3 +55,4 @@ export function classifyStatus(status: number): StatusOutcome {
 export function isRetryable(error: AttemptError, gone: boolean): boolean {
   return !gone && error !== "endpoint_disabled";
 }
+

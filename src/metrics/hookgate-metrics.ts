@@ -51,7 +51,7 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
   });
   const attempts = r.counter<AttemptLabel>({
     name: "hookgate_attempts_total",
-    help: "Delivery attempts made, by outcome, response status class (none: no response) and error class (none: success). Test sends and deliveries to a disabled endpoint (no request) not counted.",
+    help: "Delivery attempts made, by outcome, response status class (none: no response) and error class (none: success; interrupted: cut off by a crash or the shutdown deadline, counted when recorded, for a crash at the next start). Test sends and deliveries to a disabled endpoint (no request) not counted.",
     labelNames: ["outcome", "status_class", "error", ...endpointLabel],
   });
   const succeeded = r.counter({
@@ -130,6 +130,13 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
         timeToDelivery.observe(byEndpoint({}, delivery.endpointId), Math.max(0, finishedAt - delivery.createdAt) / 1000);
       } else if (next.status === "failed") {
         failed.inc({ reason: failureReason(attempt) });
+      }
+    },
+
+    attemptsInterrupted(list) {
+      // Their deliveries stay pending (or, for test sends, are left out): only the attempt counts.
+      for (const a of list) {
+        if (!a.isTest) attempts.inc(byEndpoint({ outcome: "failure", status_class: "none", error: "interrupted" }, a.endpointId));
       }
     },
 

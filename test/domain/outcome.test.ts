@@ -21,6 +21,7 @@ describe("ATTEMPT_ERRORS", () => {
       "redirect",
       "http_status",
       "endpoint_disabled",
+      "interrupted",
     ]);
     expect(new Set(ATTEMPT_ERRORS).size).toBe(ATTEMPT_ERRORS.length);
   });
@@ -111,3 +112,4 @@ describe("isRetryable", () => {
     if (!outcome.ok) expect(isRetryable(outcome.error, outcome.gone)).toBe(status !== 410);
   });
 });
+
