@@ -8,8 +8,8 @@
  *
  * `interrupted` is hookgate's own failure, not the receiver's: the attempt was
  * cut off by a crash or by the shutdown deadline, so whether the receiver got
- * it is unknown. It is made again at once and says nothing of the endpoint's
- * health.
+ * it is unknown. It is made again at once, says nothing of the endpoint's
+ * health, and its duration measures the cut, not the receiver.
  */
 
 /** Every value of an attempt's `error` field, in API.md's order. */
@@ -56,3 +56,11 @@ export function isRetryable(error: AttemptError, gone: boolean): boolean {
   return !gone && error !== "endpoint_disabled";
 }
 
+/**
+ * True when the attempt's duration is a receiver's latency: not for an
+ * attempt that sent nothing (endpoint_disabled), nor for one hookgate cut
+ * off (interrupted: its duration is an upper bound at best).
+ */
+export function measuresLatency(error: string | null): boolean {
+  return error !== "endpoint_disabled" && error !== "interrupted";
+}

@@ -9,7 +9,7 @@
  * `[metrics] per_endpoint = true`. Never a URL, a tenant or anything else a
  * caller wrote. Test sends are not deliveries and are left out throughout.
  */
-import { ATTEMPT_ERRORS } from "../domain/outcome.ts";
+import { ATTEMPT_ERRORS, measuresLatency } from "../domain/outcome.ts";
 import type { AttemptRecord, BacklogSnapshot } from "../store/types.ts";
 import type { DeliveryObserver } from "./observer.ts";
 import { Registry } from "./registry.ts";
@@ -65,7 +65,7 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
   });
   const attemptDuration = r.histogram<"endpoint_id">({
     name: "hookgate_attempt_duration_seconds",
-    help: "Duration of attempts that sent a request, connect to last byte read. Test sends not counted.",
+    help: "Duration of attempts that sent a request, connect to last byte read. Test sends and interrupted attempts (cut off by hookgate) not counted.",
     labelNames: endpointLabel,
     buckets: LATENCY_BUCKETS,
   });
@@ -122,7 +122,7 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
         const error = attempt.error === null ? "none" : boundedError(attempt.error);
         const outcome = attempt.error === null ? "success" : "failure";
         attempts.inc(byEndpoint({ outcome, status_class: statusClass(attempt.statusCode), error }, delivery.endpointId));
-        attemptDuration.observe(byEndpoint({}, delivery.endpointId), attempt.durationMs / 1000);
+        if (measuresLatency(attempt.error)) attemptDuration.observe(byEndpoint({}, delivery.endpointId), attempt.durationMs / 1000);
       }
       if (next.status === "succeeded") {
         succeeded.inc({});
