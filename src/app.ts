@@ -54,6 +54,9 @@ export function leaseFor(timeoutMs: number): number {
   return timeoutMs * 2 + 30_000;
 }
 
+/** How long, past the shutdown deadline, the attempts it cut off may take to be recorded. */
+const CUT_OFF_RECORD_GRACE_MS = 1000;
+
 /** Starts everything; throws StartupError for problems the operator must fix. */
 export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
   const { log } = options;
@@ -173,8 +176,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         // 1. No new connections (idle keep-alive ones are closed); open requests may finish.
         const graceful = server.stop(false);
         // 2. At the same time no new claims: attempts in flight finish and are
-        // recorded meanwhile. What is still in flight at the deadline stays
-        // leased, and the next start records it as cut off and sends it again.
+        // recorded meanwhile. What is still in flight at the deadline is cut
+        // off below and recorded "interrupted" (due again at once).
         const draining = dispatcher.stop(deadlineMs);
         const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(left()).then(() => true)]);
         if (timedOut) {
@@ -184,7 +187,13 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         // 3. No new jobs.
         await jobs.stop();
         await draining;
+        // Recorded at the deadline rather than left to the next start: closing
+        // the client ends each cut attempt as "interrupted", and its record
+        // lands before the store closes. The grace is short, as the deadline
+        // is a promise; a record that misses it leaves the lease, and the
+        // next start records the attempt interrupted all the same.
         await client.close();
+        await dispatcher.recordCutOff(CUT_OFF_RECORD_GRACE_MS);
         // 4. Fold the WAL into the database and close it (store.close does both).
         await store.close();
       },

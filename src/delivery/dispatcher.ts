@@ -140,15 +140,43 @@ export class Dispatcher {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  /** Stops claiming, then waits up to `deadlineMs` for attempts in flight to finish and be recorded. */
+  /**
+   * Stops claiming, then waits up to `deadlineMs` for attempts in flight to
+   * finish and be recorded. What is still in flight then is the caller's to
+   * cut off (closing the HTTP client makes each such attempt end
+   * "interrupted") and to wait for with recordCutOff().
+   */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.running.size === 0) return;
     this.log.info({ in_flight: this.running.size, deadline_ms: deadlineMs }, "draining deliveries in flight");
-    const drained = await Promise.race([Promise.allSettled([...this.running]).then(() => true), Bun.sleep(deadlineMs).then(() => false)]);
-    if (!drained) {
-      this.log.warn({ in_flight: this.running.size }, "deliveries still in flight at the deadline; they are retried after restart");
+    if (!(await this.settledWithin(deadlineMs))) {
+      this.log.warn({ in_flight: this.running.size }, "deliveries still in flight at the deadline; cutting them off, to be recorded interrupted and made again after restart");
+    }
+  }
+
+  /**
+   * After stop() and the HTTP client's close(): waits up to `graceMs` for the
+   * cut-off attempts to be recorded (as interrupted), so the store can close
+   * behind them. One that is not recorded by then keeps its lease, and the
+   * next start records it interrupted instead: the same outcome, later.
+   */
+  async recordCutOff(graceMs: number): Promise<void> {
+    if (this.running.size === 0) return;
+    if (!(await this.settledWithin(graceMs))) {
+      this.log.warn({ in_flight: this.running.size }, "cut-off attempts not recorded in time; the next start records them as interrupted");
+    }
+  }
+
+  /** True when every attempt running now finished (recorded, or failed to be) within `ms`. */
+  private async settledWithin(ms: number): Promise<boolean> {
+    let timer: Timer | undefined;
+    const timeUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([Promise.allSettled([...this.running]).then(() => true), timeUp]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
