@@ -15,6 +15,7 @@ import { createIdGenerator } from "./domain/ids.ts";
 import { resolveAdminToken, resolveCallbacksSecret } from "./generated-secrets.ts";
 import { createDeliverer, type Destination } from "./delivery/deliver.ts";
 import { Dispatcher } from "./delivery/dispatcher.ts";
+import { FailureLog } from "./delivery/failure-log.ts";
 import { createHttpClient } from "./delivery/http-client.ts";
 import { createTestSender } from "./delivery/test-send.ts";
 import { createHttpApp } from "./http/app.ts";
@@ -23,6 +24,7 @@ import { maintenanceJobs } from "./jobs/maintenance-jobs.ts";
 import { startJobs } from "./jobs/scheduler.ts";
 import type { Logger } from "./log.ts";
 import { createHookgateMetrics } from "./metrics/hookgate-metrics.ts";
+import { observeAll } from "./metrics/observer.ts";
 import { StartupError } from "./startup-error.ts";
 import { createSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/types.ts";
@@ -99,16 +101,18 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       backlog: (now) => store.stats.backlog(now),
       inFlight: () => dispatcher.inFlightCount,
     });
+    // Failing endpoints are logged by streak, not per attempt (failure-log.ts).
+    const observer = observeAll(metrics, new FailureLog({ log: log.child({ component: "delivery" }), clock }));
     const deliver = createDeliverer({ client, config, clock, ids, random: options.random ?? Math.random, destination });
     const dispatcher = new Dispatcher(store, deliver, clock, log.child({ component: "dispatcher" }), {
       concurrency: config.delivery.concurrency,
       maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
       leaseMs,
       ids,
-      observer: metrics,
+      observer,
     });
     const wake = () => dispatcher.wake();
-    const ingest = createIngest({ store, clock, ids, wake, observer: metrics });
+    const ingest = createIngest({ store, clock, ids, wake, observer });
     await dispatcher.start();
     const jobs = startJobs(maintenanceJobs({ store, clock, config, log: log.child({ component: "jobs" }), wake }), log.child({ component: "jobs" }));
 
@@ -135,7 +139,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       ingest,
       wake,
       testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
-      metrics,
+      metrics: { render: (now) => metrics.render(now), endpointDeleted: (id, n) => observer.endpointDeleted(id, n) },
     });
 
     const listen = parseListen(config.server.listen)!;

@@ -25,7 +25,7 @@ export interface DispatcherOptions {
   ids?: IdGenerator;
   /** A wall-clock step larger than this moves the schedule; default DEFAULT_STEP_THRESHOLD_MS. */
   clockStepThresholdMs?: number;
-  /** Hears of each attempt once it is recorded, and of those recorded interrupted at start; for the metrics. */
+  /** Hears of each attempt once it is recorded, and of those recorded interrupted at start; for the metrics and the failure log. */
   observer?: DeliveryObserver;
 }
 
@@ -259,11 +259,12 @@ export class Dispatcher {
       // The retry's due time exists only now: look again so the timer is armed for it.
       if (record.next.status === "pending") this.wake();
       (this.options.observer ?? noObserver).attemptRecorded(record);
+      // Per attempt only at debug: a failing endpoint's warn lines are the failure log's, one per streak and interval.
       const { attempt } = record;
       if (attempt.error === null) {
         this.log.debug({ delivery_id: attempt.deliveryId, attempt: attempt.n, status: attempt.statusCode, duration_ms: attempt.durationMs }, "attempt succeeded");
       } else {
-        this.log.warn(
+        this.log.debug(
           { delivery_id: attempt.deliveryId, endpoint_id: claimed.delivery.endpointId, attempt: attempt.n, error: attempt.error, status: attempt.statusCode, next: record.next.status },
           "attempt failed",
         );

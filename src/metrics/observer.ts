@@ -1,7 +1,8 @@
 /**
- * What the delivery engine tells the metrics about, at the source: ingest,
- * the dispatcher and the endpoint routes take this narrow interface instead
- * of importing a registry, so they stay testable and free of metric names.
+ * What the delivery engine tells the metrics (and the failure log) about, at
+ * the source: ingest, the dispatcher and the endpoint routes take this
+ * narrow interface instead of importing a registry, so they stay testable
+ * and free of metric names.
  */
 import type { AttemptRecord, InterruptedAttempt } from "../store/types.ts";
 
@@ -23,3 +24,13 @@ export const noObserver: DeliveryObserver = {
   attemptsInterrupted() {},
   endpointDeleted() {},
 };
+
+/** One observer that tells each of `observers`, in order. */
+export function observeAll(...observers: DeliveryObserver[]): DeliveryObserver {
+  return {
+    eventAccepted: (n) => observers.forEach((o) => o.eventAccepted(n)),
+    attemptRecorded: (record) => observers.forEach((o) => o.attemptRecorded(record)),
+    attemptsInterrupted: (list) => observers.forEach((o) => o.attemptsInterrupted(list)),
+    endpointDeleted: (id, n) => observers.forEach((o) => o.endpointDeleted(id, n)),
+  };
+}

@@ -116,6 +116,12 @@ describe("kill -9", () => {
       const stats = await second.api("GET", "/v1/stats?window=1h");
       expect(stats.status).toBe(200);
       expect(stats.json.totals).toMatchObject({ attempts: 3, failed_attempts: 2, failures_by_error: { interrupted: 1, http_status: 1 } });
+      // The log tells the endpoint's streak (the 500, then the 200), not the interrupted attempt: that was hookgate's.
+      const streak = second.logs().filter((r) => ["endpoint failing", "endpoint still failing", "endpoint recovered"].includes(r.msg));
+      expect(streak.map((r) => [r.msg, r.failures])).toEqual([
+        ["endpoint failing", 1],
+        ["endpoint recovered", 0],
+      ]);
       expect(await second.stop()).toBe(0);
     },
     T,
