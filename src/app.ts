@@ -15,6 +15,7 @@ import { createIdGenerator } from "./domain/ids.ts";
 import { resolveAdminToken, resolveCallbacksSecret } from "./generated-secrets.ts";
 import { createDeliverer, type Destination } from "./delivery/deliver.ts";
 import { Dispatcher } from "./delivery/dispatcher.ts";
+import { FailureLog } from "./delivery/failure-log.ts";
 import { createHttpClient } from "./delivery/http-client.ts";
 import { createTestSender } from "./delivery/test-send.ts";
 import { createHttpApp } from "./http/app.ts";
@@ -23,6 +24,7 @@ import { maintenanceJobs } from "./jobs/maintenance-jobs.ts";
 import { startJobs } from "./jobs/scheduler.ts";
 import type { Logger } from "./log.ts";
 import { createHookgateMetrics } from "./metrics/hookgate-metrics.ts";
+import { observeAll } from "./metrics/observer.ts";
 import { StartupError } from "./startup-error.ts";
 import { createSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/types.ts";
@@ -53,6 +55,9 @@ export interface StartOptions {
 export function leaseFor(timeoutMs: number): number {
   return timeoutMs * 2 + 30_000;
 }
+
+/** How long, past the shutdown deadline, the attempts it cut off may take to be recorded. */
+const CUT_OFF_RECORD_GRACE_MS = 1000;
 
 /** Starts everything; throws StartupError for problems the operator must fix. */
 export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
@@ -96,16 +101,18 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       backlog: (now) => store.stats.backlog(now),
       inFlight: () => dispatcher.inFlightCount,
     });
+    // Failing endpoints are logged by streak, not per attempt (failure-log.ts).
+    const observer = observeAll(metrics, new FailureLog({ log: log.child({ component: "delivery" }), clock }));
     const deliver = createDeliverer({ client, config, clock, ids, random: options.random ?? Math.random, destination });
     const dispatcher = new Dispatcher(store, deliver, clock, log.child({ component: "dispatcher" }), {
       concurrency: config.delivery.concurrency,
       maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
       leaseMs,
       ids,
-      observer: metrics,
+      observer,
     });
     const wake = () => dispatcher.wake();
-    const ingest = createIngest({ store, clock, ids, wake, observer: metrics });
+    const ingest = createIngest({ store, clock, ids, wake, observer });
     await dispatcher.start();
     const jobs = startJobs(maintenanceJobs({ store, clock, config, log: log.child({ component: "jobs" }), wake }), log.child({ component: "jobs" }));
 
@@ -132,7 +139,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       ingest,
       wake,
       testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
-      metrics,
+      metrics: { render: (now) => metrics.render(now), endpointDeleted: (id, n) => observer.endpointDeleted(id, n) },
     });
 
     const listen = parseListen(config.server.listen)!;
@@ -173,8 +180,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         // 1. No new connections (idle keep-alive ones are closed); open requests may finish.
         const graceful = server.stop(false);
         // 2. At the same time no new claims: attempts in flight finish and are
-        // recorded meanwhile. What is still in flight at the deadline stays
-        // leased, and the next start records it as cut off and sends it again.
+        // recorded meanwhile. What is still in flight at the deadline is cut
+        // off below and recorded "interrupted" (due again at once).
         const draining = dispatcher.stop(deadlineMs);
         const timedOut = await Promise.race([graceful.then(() => false), Bun.sleep(left()).then(() => true)]);
         if (timedOut) {
@@ -184,7 +191,13 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         // 3. No new jobs.
         await jobs.stop();
         await draining;
+        // Recorded at the deadline rather than left to the next start: closing
+        // the client ends each cut attempt as "interrupted", and its record
+        // lands before the store closes. The grace is short, as the deadline
+        // is a promise; a record that misses it leaves the lease, and the
+        // next start records the attempt interrupted all the same.
         await client.close();
+        await dispatcher.recordCutOff(CUT_OFF_RECORD_GRACE_MS);
         // 4. Fold the WAL into the database and close it (store.close does both).
         await store.close();
       },

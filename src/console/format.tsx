@@ -67,9 +67,9 @@ export function DeliveryStatus(props: { status: "pending" | "succeeded" | "faile
   return <Badge tone={tone}>{props.status}</Badge>;
 }
 
-/** An HTTP status code or transport error as a badge. */
+/** An HTTP status code or transport error as a badge; an interrupted attempt (hookgate's cut, not the receiver's failure) as a warning. */
 export function AttemptOutcome(props: { statusCode: number | null; error: string | null }) {
   const ok = props.statusCode !== null && props.statusCode >= 200 && props.statusCode < 300 && props.error === null;
   const text = [props.statusCode === null ? null : `HTTP ${props.statusCode}`, props.error].filter(Boolean).join(" · ") || "no response";
-  return <Badge tone={ok ? "ok" : "bad"}>{text}</Badge>;
+  return <Badge tone={ok ? "ok" : props.error === "interrupted" ? "warn" : "bad"}>{text}</Badge>;
 }

@@ -96,9 +96,16 @@ export function createDeliverer(deps: DeliverDeps): Deliverer {
       }
     }
     const now = clock.now();
+    // Cut off by our own close at the shutdown deadline, not by the receiver:
+    // made again at once (the next start finds it overdue) whatever the
+    // schedule says, and no mark on the endpoint's health. As the lease
+    // takeover does with a crash's cut attempts.
+    const interrupted = error === "interrupted";
     let next: AttemptRecord["next"];
     if (error === null) {
       next = { status: "succeeded" };
+    } else if (interrupted) {
+      next = delivery.isTest ? { status: "failed" } : { status: "pending", at: now };
     } else if (gone || delivery.isTest) {
       next = { status: "failed" };
     } else {
@@ -113,7 +120,7 @@ export function createDeliverer(deps: DeliverDeps): Deliverer {
       next = delay === null ? { status: "failed" } : { status: "pending", at: now + delay };
     }
 
-    const countsForHealth = destination.endpoint !== null && !delivery.isTest;
+    const countsForHealth = destination.endpoint !== null && !delivery.isTest && !interrupted;
     return {
       attempt: {
         id: ids("att"),

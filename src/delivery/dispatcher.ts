@@ -25,7 +25,7 @@ export interface DispatcherOptions {
   ids?: IdGenerator;
   /** A wall-clock step larger than this moves the schedule; default DEFAULT_STEP_THRESHOLD_MS. */
   clockStepThresholdMs?: number;
-  /** Hears of each attempt once it is recorded; for the metrics. */
+  /** Hears of each attempt once it is recorded, and of those recorded interrupted at start; for the metrics and the failure log. */
   observer?: DeliveryObserver;
 }
 
@@ -71,8 +71,11 @@ export class Dispatcher {
    */
   async start(options: { manual?: boolean } = {}): Promise<void> {
     const ids = this.options.ids ?? createIdGenerator(() => this.clock.now());
-    const taken = await this.store.deliveries.takeOverLeases(this.clock.now(), () => ids("att"));
-    if (taken > 0) this.log.warn({ deliveries: taken }, "attempts cut off by the end of the previous run recorded; making them again");
+    const interrupted = await this.store.deliveries.takeOverLeases(this.clock.now(), () => ids("att"));
+    (this.options.observer ?? noObserver).attemptsInterrupted(interrupted);
+    if (interrupted.length > 0) {
+      this.log.warn({ deliveries: interrupted.length }, "attempts cut off by the end of the previous run recorded as interrupted; making them again");
+    }
     this.clockSteps.observe(this.clock.now(), this.clock.monotonic());
     this.manual = options.manual ?? false;
     this.started = true;
@@ -137,15 +140,43 @@ export class Dispatcher {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  /** Stops claiming, then waits up to `deadlineMs` for attempts in flight to finish and be recorded. */
+  /**
+   * Stops claiming, then waits up to `deadlineMs` for attempts in flight to
+   * finish and be recorded. What is still in flight then is the caller's to
+   * cut off (closing the HTTP client makes each such attempt end
+   * "interrupted") and to wait for with recordCutOff().
+   */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.running.size === 0) return;
     this.log.info({ in_flight: this.running.size, deadline_ms: deadlineMs }, "draining deliveries in flight");
-    const drained = await Promise.race([Promise.allSettled([...this.running]).then(() => true), Bun.sleep(deadlineMs).then(() => false)]);
-    if (!drained) {
-      this.log.warn({ in_flight: this.running.size }, "deliveries still in flight at the deadline; they are retried after restart");
+    if (!(await this.settledWithin(deadlineMs))) {
+      this.log.warn({ in_flight: this.running.size }, "deliveries still in flight at the deadline; cutting them off, to be recorded interrupted and made again after restart");
+    }
+  }
+
+  /**
+   * After stop() and the HTTP client's close(): waits up to `graceMs` for the
+   * cut-off attempts to be recorded (as interrupted), so the store can close
+   * behind them. One that is not recorded by then keeps its lease, and the
+   * next start records it interrupted instead: the same outcome, later.
+   */
+  async recordCutOff(graceMs: number): Promise<void> {
+    if (this.running.size === 0) return;
+    if (!(await this.settledWithin(graceMs))) {
+      this.log.warn({ in_flight: this.running.size }, "cut-off attempts not recorded in time; the next start records them as interrupted");
+    }
+  }
+
+  /** True when every attempt running now finished (recorded, or failed to be) within `ms`. */
+  private async settledWithin(ms: number): Promise<boolean> {
+    let timer: Timer | undefined;
+    const timeUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([Promise.allSettled([...this.running]).then(() => true), timeUp]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -228,11 +259,12 @@ export class Dispatcher {
       // The retry's due time exists only now: look again so the timer is armed for it.
       if (record.next.status === "pending") this.wake();
       (this.options.observer ?? noObserver).attemptRecorded(record);
+      // Per attempt only at debug: a failing endpoint's warn lines are the failure log's, one per streak and interval.
       const { attempt } = record;
       if (attempt.error === null) {
         this.log.debug({ delivery_id: attempt.deliveryId, attempt: attempt.n, status: attempt.statusCode, duration_ms: attempt.durationMs }, "attempt succeeded");
       } else {
-        this.log.warn(
+        this.log.debug(
           { delivery_id: attempt.deliveryId, endpoint_id: claimed.delivery.endpointId, attempt: attempt.n, error: attempt.error, status: attempt.statusCode, next: record.next.status },
           "attempt failed",
         );

@@ -193,7 +193,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     // An IP literal is vetted without the resolver, so there is nothing that could hang to race against.
     const vetting = vetDestination(url, resolver, options.allowPrivateNetworks);
     const vetted = isIP(hostname) === 0 ? await budget.race(vetting) : await vetting;
-    if (vetted === "aborted") return fail(budget.expired ? "timeout" : "connection_reset", budget.expired ? `timed out after ${req.timeoutMs} ms resolving ${hostname}` : "cut off: the HTTP client was closed");
+    if (vetted === "aborted") return fail(budget.expired ? "timeout" : "interrupted", budget.expired ? `timed out after ${req.timeoutMs} ms resolving ${hostname}` : "cut off: the HTTP client was closed");
     if (!vetted.ok) return fail(vetted.code, vetted.message);
 
     const ip = vetted.family === 6 ? `[${vetted.address}]` : vetted.address;
@@ -244,7 +244,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       const during = response.statusCode !== null ? ` while reading the response body (status ${response.statusCode})` : "";
       if (budget.expired) return fail("timeout", `timed out after ${req.timeoutMs} ms waiting for ${where}${during || " to answer"}`);
-      if (closed) return fail("connection_reset", `cut off${during}: the HTTP client was closed`);
+      if (closed) return fail("interrupted", `cut off${during}: the HTTP client was closed`);
       const failure = describeFailure(err, { where, during });
       return fail(failure.code, failure.message);
     } finally {

@@ -6,8 +6,11 @@
  * test/delivery/hostile-subscribers.test.ts).
  */
 
-/** Why an attempt got no complete response. */
-export type TransportError = "timeout" | "connection_refused" | "connection_reset" | "dns" | "tls" | "blocked_address";
+/**
+ * Why an attempt got no complete response. "interrupted" is the client's own
+ * close() cutting it off (hookgate stopping): not the receiver's doing.
+ */
+export type TransportError = "timeout" | "connection_refused" | "connection_reset" | "dns" | "tls" | "blocked_address" | "interrupted";
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|EPROTO|HOSTNAME_MISMATCH|INVALID_CA)/;
 const REFUSED_CODES = new Set(["ECONNREFUSED", "ConnectionRefused", "ENETUNREACH", "EHOSTUNREACH", "EADDRNOTAVAIL", "FailedToOpenSocket"]);

@@ -5,6 +5,11 @@
  * every other status fails as `http_status`, and a 410 also disables the
  * endpoint. Only the end of the road is not retried: a gone endpoint, or one
  * that was already disabled when the attempt was due.
+ *
+ * `interrupted` is hookgate's own failure, not the receiver's: the attempt was
+ * cut off by a crash or by the shutdown deadline, so whether the receiver got
+ * it is unknown. It is made again at once, says nothing of the endpoint's
+ * health, and its duration measures the cut, not the receiver.
  */
 
 /** Every value of an attempt's `error` field, in API.md's order. */
@@ -18,6 +23,7 @@ export const ATTEMPT_ERRORS = [
   "redirect",
   "http_status",
   "endpoint_disabled",
+  "interrupted",
 ] as const;
 
 /** Why an attempt failed, as recorded in the delivery log. */
@@ -30,7 +36,8 @@ export type AttemptError =
   | "blocked_address"
   | "redirect"
   | "http_status"
-  | "endpoint_disabled";
+  | "endpoint_disabled"
+  | "interrupted";
 
 /** The meaning of a response status: success, or the error to record and whether the endpoint is gone. */
 export type StatusOutcome = { ok: true } | { ok: false; error: "redirect" | "http_status"; gone: boolean };
@@ -47,4 +54,13 @@ export function classifyStatus(status: number): StatusOutcome {
 /** True when a failed attempt should be retried per the schedule: all failures except a 410 (gone) and a disabled endpoint. */
 export function isRetryable(error: AttemptError, gone: boolean): boolean {
   return !gone && error !== "endpoint_disabled";
+}
+
+/**
+ * True when the attempt's duration is a receiver's latency: not for an
+ * attempt that sent nothing (endpoint_disabled), nor for one hookgate cut
+ * off (interrupted: its duration is an upper bound at best).
+ */
+export function measuresLatency(error: string | null): boolean {
+  return error !== "endpoint_disabled" && error !== "interrupted";
 }

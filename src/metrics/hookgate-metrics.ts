@@ -9,7 +9,7 @@
  * `[metrics] per_endpoint = true`. Never a URL, a tenant or anything else a
  * caller wrote. Test sends are not deliveries and are left out throughout.
  */
-import { ATTEMPT_ERRORS } from "../domain/outcome.ts";
+import { ATTEMPT_ERRORS, measuresLatency } from "../domain/outcome.ts";
 import type { AttemptRecord, BacklogSnapshot } from "../store/types.ts";
 import type { DeliveryObserver } from "./observer.ts";
 import { Registry } from "./registry.ts";
@@ -51,7 +51,7 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
   });
   const attempts = r.counter<AttemptLabel>({
     name: "hookgate_attempts_total",
-    help: "Delivery attempts made, by outcome, response status class (none: no response) and error class (none: success). Test sends and deliveries to a disabled endpoint (no request) not counted.",
+    help: "Delivery attempts made, by outcome, response status class (none: no response) and error class (none: success; interrupted: cut off by a crash or the shutdown deadline, counted when recorded, for a crash at the next start). Test sends and deliveries to a disabled endpoint (no request) not counted.",
     labelNames: ["outcome", "status_class", "error", ...endpointLabel],
   });
   const succeeded = r.counter({
@@ -65,7 +65,7 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
   });
   const attemptDuration = r.histogram<"endpoint_id">({
     name: "hookgate_attempt_duration_seconds",
-    help: "Duration of attempts that sent a request, connect to last byte read. Test sends not counted.",
+    help: "Duration of attempts that sent a request, connect to last byte read. Test sends and interrupted attempts (cut off by hookgate) not counted.",
     labelNames: endpointLabel,
     buckets: LATENCY_BUCKETS,
   });
@@ -122,7 +122,7 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
         const error = attempt.error === null ? "none" : boundedError(attempt.error);
         const outcome = attempt.error === null ? "success" : "failure";
         attempts.inc(byEndpoint({ outcome, status_class: statusClass(attempt.statusCode), error }, delivery.endpointId));
-        attemptDuration.observe(byEndpoint({}, delivery.endpointId), attempt.durationMs / 1000);
+        if (measuresLatency(attempt.error)) attemptDuration.observe(byEndpoint({}, delivery.endpointId), attempt.durationMs / 1000);
       }
       if (next.status === "succeeded") {
         succeeded.inc({});
@@ -130,6 +130,13 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
         timeToDelivery.observe(byEndpoint({}, delivery.endpointId), Math.max(0, finishedAt - delivery.createdAt) / 1000);
       } else if (next.status === "failed") {
         failed.inc({ reason: failureReason(attempt) });
+      }
+    },
+
+    attemptsInterrupted(list) {
+      // Their deliveries stay pending (or, for test sends, are left out): only the attempt counts.
+      for (const a of list) {
+        if (!a.isTest) attempts.inc(byEndpoint({ outcome: "failure", status_class: "none", error: "interrupted" }, a.endpointId));
       }
     },
 

@@ -158,7 +158,7 @@ export class DeliveryTable {
     this.leftLeasesStmt = db.query(`SELECT id, endpoint_id, tenant, created_at, attempt_count, leased_at, lease_until, is_test FROM deliveries
       INDEXED BY deliveries_leased WHERE lease_until IS NOT NULL AND status = 'pending' ORDER BY id`);
     this.cutStmt = db.query(`UPDATE deliveries SET status = $status, attempt_count = attempt_count + 1,
-      next_attempt_at = $next_attempt_at, lease_until = NULL, leased_at = NULL, last_error = 'connection_reset', updated_at = $now
+      next_attempt_at = $next_attempt_at, lease_until = NULL, leased_at = NULL, last_error = 'interrupted', updated_at = $now
       WHERE id = $id AND status = 'pending' ${COUNTED}`);
     // Only rows whose times were written before the step: a row written
     // since (an ingest, a recorded attempt) already carries stepped times.
@@ -298,7 +298,7 @@ export class DeliveryTable {
     }));
   }
 
-  /** Counts a cut-off attempt and ends the lease: due again at `nextAttemptAt`, or failed when null. */
+  /** Counts a cut-off (interrupted) attempt and ends the lease: due again at `nextAttemptAt`, or failed when null. */
   cut(id: string, nextAttemptAt: number | null, now: number): void {
     const status = nextAttemptAt === null ? "failed" : "pending";
     const row = this.cutStmt.get({ id, status, next_attempt_at: nextAttemptAt, now });

@@ -14,6 +14,7 @@
  * bypasses the queue fails loudly instead of going uncounted.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { measuresLatency } from "../domain/outcome.ts";
 import { LatencyBins } from "./stats-histogram.ts";
 import type { DeliveryStatus } from "./types.ts";
 import type { BatchParticipant } from "./write-queue.ts";
@@ -132,7 +133,8 @@ export class StatsCounter implements BatchParticipant {
 
   /**
    * An attempt counts in the minute it started. Its duration enters the
-   * latency bins unless it sent no request (endpoint_disabled); a successful
+   * latency bins unless it measured no receiver (measuresLatency: nothing
+   * sent, or cut off by hookgate); a successful
    * one adds its time to delivery: the event's acceptance (the delivery's
    * created_at) to the end of the attempt.
    */
@@ -147,7 +149,7 @@ export class StatsCounter implements BatchParticipant {
       c[FAILURES]! += 1;
       t.entry(minute, ep, d.tenant, "errors", a.error, 1);
     }
-    if (a.error !== "endpoint_disabled") t.entry(minute, ep, d.tenant, "latency", String(this.bins.binOf(a.durationMs)), 1);
+    if (measuresLatency(a.error)) t.entry(minute, ep, d.tenant, "latency", String(this.bins.binOf(a.durationMs)), 1);
     if (a.error === null) t.entry(minute, ep, d.tenant, "ttd", String(this.bins.binOf(a.startedAt + a.durationMs - d.createdAt)), 1);
   }
 

@@ -18,6 +18,7 @@
  * since every rollup size is a whole number of minutes.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { measuresLatency } from "../domain/outcome.ts";
 import { LatencyBins, readBins, type Histogram } from "./stats-histogram.ts";
 import type { BacklogSnapshot, DeliveryStatus, EndpointStats, StatsFigures, StatsQuery, StatsReport, StatsWindow } from "./types.ts";
 
@@ -368,7 +369,7 @@ export class StatsTable {
     for (const a of [totals, acc]) {
       a.addAttempts(i, 1, failed);
       if (row.error !== null) a.addError(row.error, 1);
-      if (row.error !== "endpoint_disabled") a.addLatency(i, this.bins.binOf(row.duration_ms), 1);
+      if (measuresLatency(row.error)) a.addLatency(i, this.bins.binOf(row.duration_ms), 1);
       if (row.error === null) a.addTtd(this.bins.binOf(row.started_at + row.duration_ms - row.created_at), 1);
     }
   }

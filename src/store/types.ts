@@ -166,6 +166,13 @@ export interface AttemptRecord {
   health: { success: true } | { success: false; disableAfterMs: number; gone: boolean } | null;
 }
 
+/** An attempt recorded at start-up as cut off by the previous run's end (error "interrupted"). */
+export interface InterruptedAttempt {
+  deliveryId: string;
+  endpointId: string | null;
+  isTest: boolean;
+}
+
 /** How many more attempts each endpoint may have in flight. */
 export interface EndpointCapacity {
   /** Endpoints with no room at all, skipped by the claim query itself. */
@@ -213,9 +220,9 @@ export interface DeliveryStore {
    * being attempted by a process that died (it held the data dir lock). Each
    * gets that attempt recorded as cut off and counted, and is due again at
    * `now`; a test send ends failed instead, as test sends are never retried.
-   * One transaction. Returns how many were taken over.
+   * One transaction. Returns the attempts recorded (error "interrupted").
    */
-  takeOverLeases(now: number, newAttemptId: () => string): Promise<number>;
+  takeOverLeases(now: number, newAttemptId: () => string): Promise<InterruptedAttempt[]>;
   /**
    * After the wall clock stepped by `stepMs`: moves the due times and leases
    * of the pending deliveries written at or before `writtenBefore` (the old

@@ -319,6 +319,21 @@ describe("delivery log", () => {
     expect(html).toContain("&lt;/pre&gt;&lt;script&gt;x()");
   });
 
+  test("an attempt cut off by a crash says hookgate cut it off and that it is made again, not that the endpoint failed", async () => {
+    api = await createTestApi(LOCAL);
+    await api.call("POST", "/v1/endpoints", { url: "http://127.0.0.1:9/hook" });
+    const id: string = (await api.call("POST", "/v1/events", { type: "message.delivered", data: {} })).json.deliveries[0].id;
+    // Claimed by a run that died; this start takes the lease over.
+    expect(await api.store.deliveries.claimDue(api.clock.now(), 10, 60_000, { full: [], room: () => 10 })).toHaveLength(1);
+    expect(await api.store.deliveries.takeOverLeases(api.clock.now(), () => "att_cut")).toHaveLength(1);
+    const c = await loginConsole(api);
+    const { html, status } = await c.get(`/deliveries/${id}`);
+    expect(status).toBe(200);
+    expect(html).toMatch(/<span class="badge warn">[^<]*<span aria-hidden="true">[^<]*<\/span> interrupted<\/span>/);
+    expect(html).toContain("cut off when hookgate crashed or stopped; whether the receiver got it is unknown, so it is made again at once: due <time");
+    expect(html).not.toContain("final");
+  });
+
   test("Retry queues a finished delivery again; a pending one is refused with the API's message", async () => {
     const { id } = await failedDelivery();
     const c = await loginConsole(api);

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { Deliverer } from "../../src/delivery/deliver.ts";
 import { Dispatcher, type DispatcherOptions } from "../../src/delivery/dispatcher.ts";
 import { createLogger } from "../../src/log.ts";
-import type { AttemptRecord, ClaimedDelivery, Endpoint, NewDelivery } from "../../src/store/types.ts";
+import { noObserver } from "../../src/metrics/observer.ts";
+import type { AttemptRecord, ClaimedDelivery, Endpoint, InterruptedAttempt, NewDelivery } from "../../src/store/types.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 let s: FreshStore;
@@ -259,19 +260,21 @@ describe("errors", () => {
 });
 
 describe("start", () => {
-  test("takes over the leases left in the database and delivers those deliveries at once", async () => {
+  test("takes over the leases left in the database, tells the observer of the interrupted attempts, and delivers those deliveries at once", async () => {
     const ep = await createEndpoint();
     const due = await dueDeliveries(ep, 3);
     // A previous run claimed them and died.
     expect(await s.store.deliveries.claimDue(s.clock.now(), 10, LEASE_MS, { full: [], room: () => 10 })).toHaveLength(3);
     s.clock.advance(5);
     const { deliver, calls } = manualDeliverer();
-    const d = dispatcher(deliver);
+    const heard: InterruptedAttempt[][] = [];
+    const d = dispatcher(deliver, { observer: { ...noObserver, attemptsInterrupted: (list) => void heard.push(list) } });
     await d.start({ manual: true });
     for (const id of due) {
-      expect(await s.store.deliveries.get(id)).toMatchObject({ leaseUntil: null, nextAttemptAt: s.clock.now(), attemptCount: 1, lastError: "connection_reset" });
-      expect(await s.store.deliveries.attempts(id)).toEqual([expect.objectContaining({ n: 1, error: "connection_reset", statusCode: null, durationMs: 5 })]);
+      expect(await s.store.deliveries.get(id)).toMatchObject({ leaseUntil: null, nextAttemptAt: s.clock.now(), attemptCount: 1, lastError: "interrupted" });
+      expect(await s.store.deliveries.attempts(id)).toEqual([expect.objectContaining({ n: 1, error: "interrupted", statusCode: null, durationMs: 5 })]);
     }
+    expect(heard).toEqual([due.map((deliveryId) => ({ deliveryId, endpointId: ep.id, isTest: false }))]);
     await d.tick();
     expect(deliveryIds(calls)).toEqual(due);
     // The attempt made again is the second one.

@@ -316,14 +316,14 @@ describe("connection reuse", () => {
 });
 
 describe("close", () => {
-  test("cuts off attempts in flight and refuses new ones", async () => {
+  test("cuts off attempts in flight as interrupted and refuses new ones", async () => {
     const server = await tcpServer(() => {});
     const c = createHttpClient({ allowPrivateNetworks: true });
     const pending = c.send(request(server.url, { timeoutMs: 30_000 }));
     await waitFor(() => server.accepted() === 1);
     await c.close();
     const result = await pending;
-    expect(result.error?.code).toBe("connection_reset");
+    expect(result.error?.code).toBe("interrupted");
     expect(result.error?.message).toContain("closed");
     expect(() => c.send(request(server.url))).toThrow("after close");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ATTEMPT_ERRORS, type AttemptError, classifyStatus, isRetryable, type StatusOutcome } from "../../src/domain/outcome.ts";
+import { ATTEMPT_ERRORS, type AttemptError, classifyStatus, isRetryable, measuresLatency, type StatusOutcome } from "../../src/domain/outcome.ts";
 
 /** Every integer from `from` to `to`, inclusive. */
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -21,6 +21,7 @@ describe("ATTEMPT_ERRORS", () => {
       "redirect",
       "http_status",
       "endpoint_disabled",
+      "interrupted",
     ]);
     expect(new Set(ATTEMPT_ERRORS).size).toBe(ATTEMPT_ERRORS.length);
   });
@@ -109,5 +110,15 @@ describe("isRetryable", () => {
     const outcome = classifyStatus(status);
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(isRetryable(outcome.error, outcome.gone)).toBe(status !== 410);
+  });
+});
+
+describe("measuresLatency", () => {
+  test.each([null, ...ATTEMPT_ERRORS.filter((e) => e !== "endpoint_disabled" && e !== "interrupted")])("an attempt ending %p measured the receiver", (error) => {
+    expect(measuresLatency(error)).toBe(true);
+  });
+
+  test.each(["endpoint_disabled", "interrupted"])("an attempt ending %p did not: nothing was sent, or hookgate cut it off", (error) => {
+    expect(measuresLatency(error)).toBe(false);
   });
 });

@@ -2,10 +2,12 @@
  * Crashes: the real daemon killed with SIGKILL at the worst moments, then
  * started again on the same data dir, against a real receiver. What a 202
  * promised must still happen, and an attempt cut off by the crash must be
- * made again and be on record as failed, never as a success.
+ * made again and be on record as failed (`interrupted`), never as a success,
+ * and be counted as such in /metrics and /v1/stats.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { cleanupDaemons, deliveryWhen, startDaemon, type Daemon } from "../helpers/daemon.ts";
+import { parsePrometheusText } from "../helpers/prometheus-text.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";
 
 const T = 60_000; // per-test bound; the waits inside are tighter
@@ -65,7 +67,7 @@ describe("kill -9", () => {
   );
 
   test(
-    "while the receiver holds the request open: the same webhook-id and body are sent again, and the cut attempt is on record as failed",
+    "while the receiver holds the request open: the same webhook-id and body are sent again, and the cut attempt is on record and counted as interrupted",
     async () => {
       receiver = startReceiver();
       // 1: held open until the kill; 2: the attempt made again, failing; 3: success.
@@ -87,7 +89,7 @@ describe("kill -9", () => {
       const dl = await deliveryWhen(second, sent.json.deliveries[0].id, (x) => x.status === "succeeded");
       expect(dl.attempt_count).toBe(3);
       expect(dl.attempts.map((a: any) => [a.n, a.status_code, a.error])).toEqual([
-        [1, null, "connection_reset"],
+        [1, null, "interrupted"],
         [2, 500, "http_status"],
         [3, 200, null],
       ]);
@@ -103,6 +105,23 @@ describe("kill -9", () => {
       expect(wait).toBeGreaterThanOrEqual(2000);
       expect(wait).toBeLessThan(2000 + again.duration_ms + 1000);
       expect(second.logs().some((r) => r.msg?.startsWith("attempts cut off by the end of the previous run") && r.deliveries === 1)).toBe(true);
+
+      // Counted where an operator looks: the restarted process's metrics, and the stats.
+      const scrape = await fetch(`${second.url}/metrics`);
+      expect(scrape.status).toBe(200);
+      const metrics = parsePrometheusText(await scrape.text());
+      expect(metrics.value("hookgate_attempts_total", { outcome: "failure", status_class: "none", error: "interrupted" })).toBe(1);
+      expect(metrics.value("hookgate_attempts_total", { outcome: "failure", status_class: "5xx", error: "http_status" })).toBe(1);
+      expect(metrics.value("hookgate_attempts_total", { outcome: "success", status_class: "2xx", error: "none" })).toBe(1);
+      const stats = await second.api("GET", "/v1/stats?window=1h");
+      expect(stats.status).toBe(200);
+      expect(stats.json.totals).toMatchObject({ attempts: 3, failed_attempts: 2, failures_by_error: { interrupted: 1, http_status: 1 } });
+      // The log tells the endpoint's streak (the 500, then the 200), not the interrupted attempt: that was hookgate's.
+      const streak = second.logs().filter((r) => ["endpoint failing", "endpoint still failing", "endpoint recovered"].includes(r.msg));
+      expect(streak.map((r) => [r.msg, r.failures])).toEqual([
+        ["endpoint failing", 1],
+        ["endpoint recovered", 0],
+      ]);
       expect(await second.stop()).toBe(0);
     },
     T,

@@ -2,7 +2,7 @@
  * SIGTERM with deliveries in flight, through the real process and a real,
  * slow receiver: new requests are refused at once, attempts in flight are
  * finished and recorded within server.shutdown_timeout, and what the
- * deadline cuts off is made again after the restart.
+ * deadline cuts off is recorded interrupted and made again after the restart.
  */
 import { Database } from "bun:sqlite";
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
@@ -47,6 +47,7 @@ function deliveriesOnDisk(dataDir: string) {
       byStatus: db.query("SELECT status, count(*) AS n FROM deliveries GROUP BY status ORDER BY status").all(),
       leased: (db.query("SELECT count(*) AS n FROM deliveries WHERE lease_until IS NOT NULL").get() as { n: number }).n,
       attempts: db.query("SELECT n, status_code, error FROM attempts ORDER BY id").all() as { n: number; status_code: number | null; error: string | null }[],
+      endpointHealth: db.query("SELECT consecutive_failures, failing_since FROM endpoints").all(),
     };
   } finally {
     db.close();
@@ -95,7 +96,7 @@ describe("SIGTERM with attempts in flight", () => {
   );
 
   test(
-    "with a shutdown_timeout shorter than the receiver's answers: exits 0 at the deadline, and the unfinished attempts are made again after the restart",
+    "with a shutdown_timeout shorter than the receiver's answers: exits 0 at the deadline, the cut attempts are recorded interrupted, and they are made again after the restart",
     async () => {
       receiver = startReceiver();
       // Slow the first time a webhook-id comes, quick after the restart.
@@ -113,7 +114,12 @@ describe("SIGTERM with attempts in flight", () => {
       // It waited for the deadline, and no longer than the receiver's delay.
       expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(900);
       expect(first.logs().some((r) => r.msg?.startsWith("deliveries still in flight at the deadline"))).toBe(true);
-      expect(deliveriesOnDisk(first.dataDir).byStatus).toEqual([{ status: "pending", n: IN_FLIGHT }]);
+      // Recorded at the deadline, leases ended: due again at once, the endpoint's health untouched.
+      const cut = deliveriesOnDisk(first.dataDir);
+      expect(cut.byStatus).toEqual([{ status: "pending", n: IN_FLIGHT }]);
+      expect(cut.leased).toBe(0);
+      expect(cut.attempts).toEqual(Array(IN_FLIGHT).fill({ n: 1, status_code: null, error: "interrupted" }));
+      expect(cut.endpointHealth).toEqual([{ consecutive_failures: 0, failing_since: null }]);
 
       const second = await startDaemon({ config: config("1s"), dataDir: first.dataDir });
       await receiver.waitFor("/slow", 2 * IN_FLIGHT);
@@ -123,11 +129,11 @@ describe("SIGTERM with attempts in flight", () => {
         await Bun.sleep(100);
       }
       expect(await second.stop()).toBe(0);
-      // Every event came again, none lost; each attempt cut by the deadline is on record as failed.
+      // Every event came again, none lost; each attempt cut by the deadline is on record as interrupted.
       const again = receiver.at("/slow").slice(IN_FLIGHT).map((r) => r.headers["webhook-id"]);
       expect(new Set(again)).toEqual(new Set(ids));
       const disk = deliveriesOnDisk(second.dataDir);
-      expect(disk.attempts.filter((a) => a.n === 1)).toEqual(Array(IN_FLIGHT).fill({ n: 1, status_code: null, error: "connection_reset" }));
+      expect(disk.attempts.filter((a) => a.n === 1)).toEqual(Array(IN_FLIGHT).fill({ n: 1, status_code: null, error: "interrupted" }));
       expect(disk.attempts.filter((a) => a.n === 2)).toEqual(Array(IN_FLIGHT).fill({ n: 2, status_code: 200, error: null }));
     },
     T,

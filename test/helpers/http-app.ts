@@ -19,8 +19,10 @@ import { Dispatcher } from "../../src/delivery/dispatcher.ts";
 import { createHttpClient, type HttpClient, type Resolver } from "../../src/delivery/http-client.ts";
 import { createTestSender } from "../../src/delivery/test-send.ts";
 import { createIngest } from "../../src/ingest/ingest.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger, type Logger } from "../../src/log.ts";
+import { FailureLog } from "../../src/delivery/failure-log.ts";
 import { createHookgateMetrics, type MetricsDeps } from "../../src/metrics/hookgate-metrics.ts";
+import { observeAll } from "../../src/metrics/observer.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
 import type { Store } from "../../src/store/types.ts";
 import type { ConsoleOptions } from "../../src/console/routes.tsx";
@@ -58,6 +60,8 @@ export interface TestApiOptions {
   backlog?: MetricsDeps["backlog"];
   /** Console session settings; by default no wait after a wrong login. */
   console?: ConsoleOptions;
+  /** Where the app and the delivery engine log; silent by default. */
+  log?: Logger;
 }
 
 /** Builds the app; `raw` is TOML-shaped config input merged over the test defaults. */
@@ -73,7 +77,7 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
   const store = createSqliteStore(opened.db, opened.close);
   const readiness: ReadinessCheck[] = [{ name: "database", check: () => store.checkWritable() }];
   const ids = createIdGenerator(() => clock.now());
-  const log = createLogger("silent");
+  const log = options.log ?? createLogger("silent");
   const client: HttpClient = createHttpClient({
     allowPrivateNetworks: config.delivery.allow_private_networks,
     ...(options.resolver ? { resolver: options.resolver } : {}),
@@ -98,14 +102,16 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
     backlog: options.backlog !== undefined ? options.backlog : (now) => store.stats.backlog(now),
     inFlight: () => dispatcher.inFlightCount,
   });
+  // Wired as app.ts wires it.
+  const observer = observeAll(metrics, new FailureLog({ log, clock }));
   const dispatcher = new Dispatcher(store, deliver, clock, log, {
     concurrency: config.delivery.concurrency,
     maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
     leaseMs,
-    observer: metrics,
+    observer,
   });
   await dispatcher.start({ manual: true });
-  const ingest = createIngest({ store, clock, ids, wake: () => dispatcher.wake(), observer: metrics });
+  const ingest = createIngest({ store, clock, ids, wake: () => dispatcher.wake(), observer });
   const app = createHttpApp({
     config,
     store,
@@ -118,7 +124,7 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
     ingest,
     wake: () => dispatcher.wake(),
     testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
-    metrics,
+    metrics: { render: (now) => metrics.render(now), endpointDeleted: (id, n) => observer.endpointDeleted(id, n) },
     // No wait after a wrong console login unless a test asks for one.
     console: { failedLoginDelayMs: 0, ...options.console },
   });

@@ -82,6 +82,29 @@ describe("hookgate metrics", () => {
     expect(e.value("hookgate_attempts_total", { outcome: "failure", status_class: "none", error: "other" })).toBe(1);
   });
 
+  test("attempts recorded interrupted at start-up count as failed attempts, per endpoint, test sends left out, with no duration and no delivery outcome", async () => {
+    const m = metrics(true);
+    m.attemptsInterrupted([
+      { deliveryId: "dlv_1", endpointId: "ep_1", isTest: false },
+      { deliveryId: "dlv_2", endpointId: "ep_1", isTest: false },
+      { deliveryId: "dlv_3", endpointId: null, isTest: false },
+      { deliveryId: "dlv_4", endpointId: "ep_1", isTest: true },
+    ]);
+    const e = parsePrometheusText(await m.render(T0));
+    expect(e.value("hookgate_attempts_total", { outcome: "failure", status_class: "none", error: "interrupted", endpoint_id: "ep_1" })).toBe(2);
+    expect(e.value("hookgate_attempts_total", { outcome: "failure", status_class: "none", error: "interrupted", endpoint_id: "callback" })).toBe(1);
+    expect(e.find("hookgate_attempt_duration_seconds_count")).toEqual([]);
+    for (const reason of ["retries_exhausted", "gone", "endpoint_disabled", "endpoint_deleted"]) expect(e.value("hookgate_deliveries_failed_total", { reason })).toBe(0);
+  });
+
+  test("an attempt cut off at the shutdown deadline counts as interrupted, without entering the duration histogram", async () => {
+    const m = metrics();
+    m.attemptRecorded(record({ attempt: { statusCode: null, error: "interrupted", durationMs: 9_000 }, next: { status: "pending", at: T0 + 10_000 } }));
+    const e = parsePrometheusText(await m.render(T0));
+    expect(e.value("hookgate_attempts_total", { outcome: "failure", status_class: "none", error: "interrupted" })).toBe(1);
+    expect(e.value("hookgate_attempt_duration_seconds_count")).toBe(0);
+  });
+
   test("a 410 ends the delivery as gone, a spent schedule as retries_exhausted, a callback is labelled callback", async () => {
     const m = metrics(true);
     m.attemptRecorded(record({ attempt: { statusCode: 410, error: "http_status" }, next: { status: "failed" } }));

@@ -1,6 +1,6 @@
 /**
  * The store's side of surviving a crash and a stepped clock: taking over the
- * leases a dead process left (its cut attempts recorded as failed) and
+ * leases a dead process left (its cut attempts recorded as interrupted) and
  * moving the schedule with a wall-clock step. Real SQLite, fake clock.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
@@ -50,7 +50,7 @@ const claim = (now = s.clock.now()): Promise<ClaimedDelivery[]> => s.store.deliv
 const newAttemptId = () => s.ids("att");
 
 describe("takeOverLeases", () => {
-  test("records each leased delivery's cut attempt as failed with connection_reset, counts it, and makes the delivery due now", async () => {
+  test("records each leased delivery's cut attempt as failed with interrupted, counts it, makes the delivery due now, and answers what it recorded", async () => {
     const ep = await createEndpoint();
     const leased = await due(ep);
     const leaseStart = s.clock.now();
@@ -59,9 +59,9 @@ describe("takeOverLeases", () => {
     s.clock.advance(7_000);
     const now = s.clock.now();
 
-    expect(await s.store.deliveries.takeOverLeases(now, newAttemptId)).toBe(1);
+    expect(await s.store.deliveries.takeOverLeases(now, newAttemptId)).toEqual([{ deliveryId: leased, endpointId: ep.id, isTest: false }]);
 
-    expect(await get(leased)).toMatchObject({ status: "pending", attemptCount: 1, nextAttemptAt: now, leaseUntil: null, lastError: "connection_reset", updatedAt: now });
+    expect(await get(leased)).toMatchObject({ status: "pending", attemptCount: 1, nextAttemptAt: now, leaseUntil: null, lastError: "interrupted", updatedAt: now });
     expect(await s.store.deliveries.attempts(leased)).toEqual([
       {
         id: expect.stringMatching(/^att_/),
@@ -71,7 +71,7 @@ describe("takeOverLeases", () => {
         startedAt: leaseStart,
         durationMs: 7_000,
         statusCode: null,
-        error: "connection_reset",
+        error: "interrupted",
         requestHeaders: {},
         responseHeaders: null,
         responseBody: null,
@@ -105,7 +105,7 @@ describe("takeOverLeases", () => {
     await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId);
     expect((await s.store.deliveries.attempts(id)).map((a) => [a.n, a.error])).toEqual([
       [1, "http_status"],
-      [2, "connection_reset"],
+      [2, "interrupted"],
     ]);
     expect(await get(id)).toMatchObject({ attemptCount: 2, status: "pending" });
   });
@@ -126,16 +126,16 @@ describe("takeOverLeases", () => {
     s.db.run("UPDATE deliveries SET leased_at = NULL");
     s.clock.advance(5000);
     await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId);
-    expect((await s.store.deliveries.attempts(id))[0]).toMatchObject({ startedAt: s.clock.now(), durationMs: 0, error: "connection_reset" });
+    expect((await s.store.deliveries.attempts(id))[0]).toMatchObject({ startedAt: s.clock.now(), durationMs: 0, error: "interrupted" });
   });
 
   test("a test send cut off ends failed and is not made again, since test sends are never retried", async () => {
     const ep = await createEndpoint();
     const id = await due(ep, s.clock.now(), { test: true });
     s.clock.advance(100);
-    expect(await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId)).toBe(1);
-    expect(await get(id)).toMatchObject({ status: "failed", nextAttemptAt: null, leaseUntil: null, attemptCount: 1, lastError: "connection_reset" });
-    expect((await s.store.deliveries.attempts(id))[0]).toMatchObject({ error: "connection_reset", nextAttemptAt: null, isTest: true });
+    expect(await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId)).toEqual([{ deliveryId: id, endpointId: ep.id, isTest: true }]);
+    expect(await get(id)).toMatchObject({ status: "failed", nextAttemptAt: null, leaseUntil: null, attemptCount: 1, lastError: "interrupted" });
+    expect((await s.store.deliveries.attempts(id))[0]).toMatchObject({ error: "interrupted", nextAttemptAt: null, isTest: true });
     expect(await claim(s.clock.now() + 2 * LEASE_MS)).toEqual([]);
   });
 
@@ -158,9 +158,9 @@ describe("takeOverLeases", () => {
     for (const id of ids) expect(await s.store.deliveries.attempts(id)).toEqual([]);
   });
 
-  test("answers 0 when nothing is leased", async () => {
+  test("answers nothing when nothing is leased", async () => {
     await due(await createEndpoint());
-    expect(await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId)).toBe(0);
+    expect(await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId)).toEqual([]);
   });
 });
 

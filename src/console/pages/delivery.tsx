@@ -113,6 +113,16 @@ function AttemptCard(props: { attempt: Attempt; delivery: Delivery; now: number 
 }
 
 function decision(a: Attempt, d: Delivery, now: number) {
+  // Not the receiver's failure: say so, or it reads as the endpoint's fault.
+  if (a.error === "interrupted") {
+    const cut = "cut off when hookgate crashed or stopped; whether the receiver got it is unknown";
+    if (a.nextAttemptAt === null) return `${cut}. Final: test sends are never retried.`;
+    return (
+      <>
+        {cut}, so it is made again at once: due <When ms={a.nextAttemptAt} now={now} />.
+      </>
+    );
+  }
   if (a.nextAttemptAt !== null) {
     return (
       <>
