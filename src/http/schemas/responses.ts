@@ -10,8 +10,10 @@ import { ATTEMPT_ERRORS } from "../../domain/outcome.ts";
 import type { ErrorCode } from "../errors.ts";
 import { deliveryStatusSchema } from "./delivery.ts";
 
-/** An RFC 3339 UTC time as views.ts renders it. */
-const time = z.iso.datetime().meta({ description: "RFC 3339 UTC time" });
+/** An RFC 3339 UTC time as views.ts renders it: always three fraction digits. */
+const time = z.iso.datetime({ precision: 3 }).meta({ description: "RFC 3339 UTC time with milliseconds, e.g. 2024-01-15T10:30:00.250Z" });
+/** The payload's timestamp: whole seconds, as subscribers receive it. */
+const payloadTime = z.iso.datetime({ precision: 0 }).meta({ description: "RFC 3339 UTC time in whole seconds, e.g. 2024-01-15T10:30:00Z" });
 const id = (prefix: string, what: string) =>
   z
     .string()
@@ -95,7 +97,7 @@ export const eventResponse = z.strictObject({
   id: id("evt", "event"),
   type: z.string(),
   tenant: z.string(),
-  timestamp: time,
+  timestamp: payloadTime.meta({ description: "the payload's timestamp, exactly as subscribers receive it: whole seconds, e.g. 2024-01-15T10:30:00Z" }),
   data: z.record(z.string(), z.unknown()),
   callback_url: z.string().nullable(),
   test: z.boolean(),
