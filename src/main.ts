@@ -5,6 +5,7 @@
  * plain message and a distinct exit code, never a stack trace.
  */
 import { startApp } from "./app.ts";
+import { writeCommandOutput } from "./command-output.ts";
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from "./config/load.ts";
 import { renderConfig } from "./config/render.ts";
 import { parseListen } from "./domain/listen.ts";
@@ -100,9 +101,7 @@ async function serve(configPath: string | undefined): Promise<void> {
 
 function checkConfig(configPath: string | undefined): void {
   const { config, file } = loadOrExit(configPath, 1);
-  process.stdout.write(`# effective configuration (${file ?? "built-in defaults"}, with environment overrides)\n`);
-  process.stdout.write(renderConfig(config));
-  process.stdout.write("\n");
+  writeCommandOutput(`# effective configuration (${file ?? "built-in defaults"}, with environment overrides)\n${renderConfig(config)}\n`);
 }
 
 async function healthcheck(configPath: string | undefined): Promise<number> {
@@ -134,10 +133,10 @@ async function main(argv: string[]): Promise<void> {
     case "healthcheck":
       process.exit(await healthcheck(args.config));
     case "version":
-      process.stdout.write(`hookgate ${VERSION}\n`);
+      writeCommandOutput(`hookgate ${VERSION}\n`);
       return;
     case "help":
-      process.stdout.write(`${USAGE}\n`);
+      writeCommandOutput(`${USAGE}\n`);
       return;
     default:
       process.stderr.write(`hookgate: unknown command "${args.command}"\n\n${USAGE}\n`);
