@@ -7,7 +7,7 @@
 import { startApp } from "./app.ts";
 import { writeCommandOutput } from "./command-output.ts";
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from "./config/load.ts";
-import { renderConfig } from "./config/render.ts";
+import { renderConfig, renderSources } from "./config/render.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createLogger, flushThenExit } from "./log.ts";
 import { installShutdown } from "./shutdown.ts";
@@ -76,9 +76,9 @@ function loadOrExit(path: string | undefined, exitCode: number): LoadedConfig {
 async function serve(configPath: string | undefined): Promise<void> {
   // Everything hookgate creates (database, WAL, generated secrets) is private to its user.
   process.umask(0o077);
-  const { config, file } = loadOrExit(configPath, CONFIG_EXIT_CODE);
+  const { config, file, overrides } = loadOrExit(configPath, CONFIG_EXIT_CODE);
   const log = createLogger(config.log.level);
-  log.info({ version: VERSION, config: file ?? "built-in defaults" }, "starting");
+  log.info({ version: VERSION, config: file ?? "built-in defaults", environment: overrides.map((o) => o.variable) }, "starting");
   let app;
   try {
     app = await startApp(config, { log });
@@ -100,8 +100,8 @@ async function serve(configPath: string | undefined): Promise<void> {
 }
 
 function checkConfig(configPath: string | undefined): void {
-  const { config, file } = loadOrExit(configPath, 1);
-  writeCommandOutput(`# effective configuration (${file ?? "built-in defaults"}, with environment overrides)\n${renderConfig(config)}\n`);
+  const { config, file, overrides, written } = loadOrExit(configPath, 1);
+  writeCommandOutput(`${renderSources(file, overrides)}${renderConfig(config, written)}\n`);
 }
 
 async function healthcheck(configPath: string | undefined): Promise<number> {

@@ -201,6 +201,20 @@ describe("commands", () => {
     const effective = parseToml(run.stdout) as Record<string, any>;
     expect(effective.delivery.timeout).toBe("2s");
     expect(effective.server.listen).toBe("127.0.0.1:8720");
+    expect(run.stdout.split("\n")[0]).toBe(`# effective configuration: ${file}`);
+    expect(run.stdout).not.toContain("environment");
+  }, E2E_TIMEOUT_MS);
+
+  test("check-config shows durations as written and names the keys the environment set", async () => {
+    const file = writeConfigFile('[delivery]\nauto_disable_after = "24h"\n');
+    const run = await runHookgate(["check-config", "--config", file], { env: { HOOKGATE_DELIVERY_TIMEOUT: "2500ms" } });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.split("\n").slice(0, 2)).toEqual([
+      `# effective configuration: ${file}`,
+      "# set from the environment: delivery.timeout (HOOKGATE_DELIVERY_TIMEOUT)",
+    ]);
+    const effective = parseToml(run.stdout) as Record<string, any>;
+    expect(effective.delivery).toMatchObject({ auto_disable_after: "24h", timeout: "2500ms" });
   }, E2E_TIMEOUT_MS);
 
   test("version prints hookgate and its version", async () => {
