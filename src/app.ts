@@ -67,8 +67,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   // dir, database or generated secrets exist. Until the routes are wired
   // below, every request is answered 503 (startingResponse), so nothing,
   // /readyz included, answers as ready before the store is open.
+  const ids = createIdGenerator(() => clock.now(), randomBytes);
   const listen = parseListen(config.server.listen)!;
-  let handle: (req: Request, server: Server<undefined>) => Response | Promise<Response> = startingResponse;
+  let handle: (req: Request, server: Server<undefined>) => Response | Promise<Response> = (req) => startingResponse(req, ids);
   const server: Server<undefined> = listenOrExplain(config.server.listen, () =>
     Bun.serve({
       hostname: listen.hostname,
@@ -107,7 +108,6 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     const callbacks = resolveCallbacksSecret(config.callbacks.secret, dataDir, randomBytes);
     if (callbacks.generated) log.info({ path: callbacks.file }, "callbacks secret generated");
 
-    const ids = createIdGenerator(() => clock.now(), randomBytes);
     const leaseMs = leaseFor(config.delivery.timeout);
     const client = createHttpClient({
       allowPrivateNetworks: config.delivery.allow_private_networks,
