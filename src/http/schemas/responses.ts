@@ -165,3 +165,31 @@ export const readyResponse = z.strictObject({
   status: z.literal("ready"),
   checks: z.record(z.string(), z.literal("ok")),
 });
+
+const milliseconds = z.number().min(0).nullable();
+const percentiles = z.strictObject({ p50: milliseconds, p95: milliseconds, p99: milliseconds }).meta({ description: "milliseconds; null when nothing was measured" });
+
+/** The figures of the totals or of one endpoint, as stats-view.ts renders them. */
+const statsFigures = {
+  deliveries: z.strictObject({ pending: count, succeeded: count, failed: count }).meta({ description: "deliveries created in the window, by their status now" }),
+  attempts: count.meta({ description: "attempts started in the window" }),
+  failed_attempts: count,
+  success_rate: z.number().min(0).max(1).nullable().meta({ description: "2xx attempts ÷ attempts; null without attempts" }),
+  attempt_latency_ms: percentiles,
+  time_to_delivery_ms: percentiles.meta({ description: "event accepted → 2xx received, milliseconds; null when nothing succeeded" }),
+  failures_by_error: z.record(z.string(), count).meta({ description: "failed attempts by their error (http_status, timeout, …)" }),
+  series: z
+    .array(z.strictObject({ start: time, attempts: count, failures: count, p95_latency_ms: milliseconds }))
+    .meta({ description: "every bucket of the window, oldest first" }),
+};
+
+export const statsReportResponse = z.strictObject({
+  window: z.enum(["1h", "24h", "7d"]),
+  from: time.meta({ description: "start of the window, inclusive" }),
+  to: time.meta({ description: "end of the window, exclusive" }),
+  bucket_seconds: z.number().int().positive().meta({ description: "length of a series bucket: 60, 900 or 7200" }),
+  totals: z.strictObject(statsFigures),
+  endpoints: z
+    .array(z.strictObject({ endpoint_id: id("ep", "endpoint").nullable().meta({ description: "null gathers one-off callback_url deliveries" }), ...statsFigures }))
+    .meta({ description: "one row per endpoint with any delivery or attempt in the window, most attempts first" }),
+});
