@@ -29,8 +29,10 @@ RUN groupadd --system --gid 10001 hookgate \
 # Owned by root: the service user cannot replace its own binary.
 COPY --from=build /src/dist/hookgate /usr/local/bin/hookgate
 
-# Listen on all interfaces (the container's network is the boundary) and keep
-# the database, and a generated admin.token, in the volume.
+# Listen on all interfaces (the container's network is the boundary; publish
+# it on the host's loopback, -p 127.0.0.1:8720:8720, behind a TLS proxy) and
+# keep the database, and a generated admin.token, in the volume. These win
+# over listen and data_dir in a file passed with --config.
 ENV HOOKGATE_SERVER_LISTEN=0.0.0.0:8720 \
     HOOKGATE_STORAGE_DATA_DIR=/var/lib/hookgate
 

@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { generateSecret } from "../src/domain/secret.ts";
 import { simpleSignature, standardSignatureHeader } from "../src/domain/signature.ts";
-import { rfc3339 } from "../src/ingest/ingest.ts";
+import { formatRfc3339 } from "../src/domain/rfc3339.ts";
 
 const { values } = parseArgs({
   options: { url: { type: "string" }, count: { type: "string" }, concurrency: { type: "string" } },
@@ -27,7 +27,7 @@ const count = Number(values.count);
 const concurrency = Number(values.concurrency);
 const secret = generateSecret((n) => crypto.getRandomValues(new Uint8Array(n)));
 const stem = `evt_01JBENCH${Math.random().toString(36).slice(2, 8).toUpperCase().padEnd(6, "0")}`;
-const timestamp = rfc3339(Date.now());
+const timestamp = formatRfc3339(Date.now(), "seconds");
 
 let next = 0;
 let failures = 0;

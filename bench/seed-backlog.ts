@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { DATABASE_FILE, openDatabase } from "../src/db/open.ts";
 import { createIdGenerator } from "../src/domain/ids.ts";
 import { generateSecret } from "../src/domain/secret.ts";
-import { rfc3339 } from "../src/ingest/ingest.ts";
+import { formatRfc3339 } from "../src/domain/rfc3339.ts";
 import { createSqliteStore } from "../src/store/sqlite-store.ts";
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
@@ -97,7 +97,7 @@ export function addDeliveries(dataDir: string, o: { targets: Target[]; count: nu
           '","phone":"255712345678","status":"delivered","sender_id":"SAKURA"}}',
           $now, NULL, 0, $now
         FROM seq ${target}`,
-      ).run({ $count: o.count, $stem: stem, $ts: rfc3339(now), $now: now });
+      ).run({ $count: o.count, $stem: stem, $ts: formatRfc3339(now, "seconds"), $now: now });
       db.query(
         `${counter}
         INSERT INTO deliveries (id, event_id, tenant, event_type, endpoint_id, url, status, attempt_count, next_attempt_at, created_at, updated_at)

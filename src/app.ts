@@ -1,6 +1,7 @@
 /**
- * Wires the parts into a running daemon: data dir and database, store,
- * generated secrets, delivery engine, jobs, HTTP server. `stop()` undoes it
+ * Wires the parts into a running daemon: the listening socket (first, so a
+ * taken port leaves nothing behind), data dir and database, store, generated
+ * secrets, delivery engine, jobs, then the HTTP routes. `stop()` undoes it
  * in the order shutdown.ts documents.
  */
 import type { Server } from "bun";
@@ -9,7 +10,7 @@ import { resolve } from "node:path";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
 import { migrate } from "./db/migrate.ts";
-import { openDatabase, unusableDatabase } from "./db/open.ts";
+import { openDatabase, unusableDatabase, type OpenedDatabase } from "./db/open.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createIdGenerator } from "./domain/ids.ts";
 import { resolveAdminToken, resolveCallbacksSecret } from "./generated-secrets.ts";
@@ -19,6 +20,7 @@ import { FailureLog } from "./delivery/failure-log.ts";
 import { createHttpClient } from "./delivery/http-client.ts";
 import { createTestSender } from "./delivery/test-send.ts";
 import { createHttpApp } from "./http/app.ts";
+import { startingResponse } from "./http/starting-response.ts";
 import { createIngest } from "./ingest/ingest.ts";
 import { maintenanceJobs } from "./jobs/maintenance-jobs.ts";
 import { startJobs } from "./jobs/scheduler.ts";
@@ -66,7 +68,39 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const randomBytes = options.randomBytes ?? ((n: number) => new Uint8Array(nodeRandomBytes(n)));
   const dataDir = resolve(config.storage.data_dir);
 
-  const opened = openDatabase(dataDir);
+  // The port first: a port already taken must stop start-up before the data
+  // dir, database or generated secrets exist. Until the routes are wired
+  // below, every request is answered 503 (startingResponse), so nothing,
+  // /readyz included, answers as ready before the store is open.
+  const ids = createIdGenerator(() => clock.now(), randomBytes);
+  const listen = parseListen(config.server.listen)!;
+  let handle: (req: Request, server: Server<undefined>) => Response | Promise<Response> = (req) => startingResponse(req, ids);
+  const server: Server<undefined> = listenOrExplain(config.server.listen, () =>
+    Bun.serve({
+      hostname: listen.hostname,
+      port: listen.port,
+      fetch: (req, srv) => handle(req, srv),
+      // A backstop only: the body-limit middleware refuses a too-large
+      // Content-Length before reading and cuts a chunked body at the limit,
+      // answering 413 in the API's error shape. Bun's own refusal is a bare
+      // 413, so its cap sits far above, where only a broken route would need it.
+      maxRequestBodySize: Math.max(config.server.max_body * 4, 1024 ** 3),
+      development: false,
+      // Explicit, because Bun sets SO_REUSEPORT by default when development
+      // is false: a second hookgate (another data dir) on the same port would
+      // bind too, and the kernel would split API traffic between two
+      // gateways with two databases. EADDRINUSE is what the operator needs.
+      reusePort: false,
+    }),
+  );
+
+  let opened: OpenedDatabase;
+  try {
+    opened = openDatabase(dataDir);
+  } catch (err) {
+    await server.stop(true);
+    throw err;
+  }
   try {
     const applied = migrate(opened.db, clock.now());
     if (applied.length > 0) log.info({ versions: applied, database: opened.path }, "database migrated");
@@ -79,7 +113,6 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     const callbacks = resolveCallbacksSecret(config.callbacks.secret, dataDir, randomBytes);
     if (callbacks.generated) log.info({ path: callbacks.file }, "callbacks secret generated");
 
-    const ids = createIdGenerator(() => clock.now(), randomBytes);
     const leaseMs = leaseFor(config.delivery.timeout);
     const client = createHttpClient({
       allowPrivateNetworks: config.delivery.allow_private_networks,
@@ -142,25 +175,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       metrics: { render: (now) => metrics.render(now), endpointDeleted: (id, n) => observer.endpointDeleted(id, n) },
     });
 
-    const listen = parseListen(config.server.listen)!;
-    const server: Server<undefined> = listenOrExplain(config.server.listen, () =>
-      Bun.serve({
-        hostname: listen.hostname,
-        port: listen.port,
-        fetch: http.fetch,
-        // A backstop only: the body-limit middleware refuses a too-large
-        // Content-Length before reading and cuts a chunked body at the limit,
-        // answering 413 in the API's error shape. Bun's own refusal is a bare
-        // 413, so its cap sits far above, where only a broken route would need it.
-        maxRequestBodySize: Math.max(config.server.max_body * 4, 1024 ** 3),
-        development: false,
-        // Explicit, because Bun sets SO_REUSEPORT by default when development
-        // is false: a second hookgate (another data dir) on the same port would
-        // bind too, and the kernel would split API traffic between two
-        // gateways with two databases. EADDRINUSE is what the operator needs.
-        reusePort: false,
-      }),
-    );
+    handle = http.fetch;
     const url = `http://${listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname}:${server.port}`;
     // On the next turn of the event loop, after main has installed the signal
     // handlers: supervisors and tests take this line as "up", and a SIGTERM
@@ -203,6 +218,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       },
     };
   } catch (err) {
+    await server.stop(true);
     opened.close();
     const damaged = unusableDatabase(err, opened.path);
     if (damaged) throw damaged;

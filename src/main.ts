@@ -5,8 +5,9 @@
  * plain message and a distinct exit code, never a stack trace.
  */
 import { startApp } from "./app.ts";
+import { writeCommandOutput } from "./command-output.ts";
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from "./config/load.ts";
-import { renderConfig } from "./config/render.ts";
+import { renderConfig, renderSources } from "./config/render.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createLogger, flushThenExit } from "./log.ts";
 import { installShutdown } from "./shutdown.ts";
@@ -75,9 +76,9 @@ function loadOrExit(path: string | undefined, exitCode: number): LoadedConfig {
 async function serve(configPath: string | undefined): Promise<void> {
   // Everything hookgate creates (database, WAL, generated secrets) is private to its user.
   process.umask(0o077);
-  const { config, file } = loadOrExit(configPath, CONFIG_EXIT_CODE);
+  const { config, file, overrides } = loadOrExit(configPath, CONFIG_EXIT_CODE);
   const log = createLogger(config.log.level);
-  log.info({ version: VERSION, config: file ?? "built-in defaults" }, "starting");
+  log.info({ version: VERSION, config: file ?? "built-in defaults", environment: overrides.map((o) => o.variable) }, "starting");
   let app;
   try {
     app = await startApp(config, { log });
@@ -99,10 +100,8 @@ async function serve(configPath: string | undefined): Promise<void> {
 }
 
 function checkConfig(configPath: string | undefined): void {
-  const { config, file } = loadOrExit(configPath, 1);
-  process.stdout.write(`# effective configuration (${file ?? "built-in defaults"}, with environment overrides)\n`);
-  process.stdout.write(renderConfig(config));
-  process.stdout.write("\n");
+  const { config, file, overrides, written } = loadOrExit(configPath, 1);
+  writeCommandOutput(`${renderSources(file, overrides)}${renderConfig(config, written)}\n`);
 }
 
 async function healthcheck(configPath: string | undefined): Promise<number> {
@@ -134,10 +133,10 @@ async function main(argv: string[]): Promise<void> {
     case "healthcheck":
       process.exit(await healthcheck(args.config));
     case "version":
-      process.stdout.write(`hookgate ${VERSION}\n`);
+      writeCommandOutput(`hookgate ${VERSION}\n`);
       return;
     case "help":
-      process.stdout.write(`${USAGE}\n`);
+      writeCommandOutput(`${USAGE}\n`);
       return;
     default:
       process.stderr.write(`hookgate: unknown command "${args.command}"\n\n${USAGE}\n`);

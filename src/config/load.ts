@@ -32,7 +32,21 @@ export interface LoadedConfig {
   config: Config;
   /** The file read, or null when running on the built-in defaults. */
   file: string | null;
+  /** The keys a HOOKGATE_ variable set, in the order of the config file's sections and keys. */
+  overrides: EnvOverride[];
+  /** Durations and sizes as they were written (file or environment), so check-config can show them so. */
+  written: WrittenValues;
 }
+
+/** One key set from the environment. */
+export interface EnvOverride {
+  /** "section.key" */
+  key: string;
+  variable: string;
+}
+
+/** "section.key" → the text of a duration or size key (a list for retry_schedule), as written. */
+export type WrittenValues = Record<string, string | string[]>;
 
 const ENV_PREFIX = "HOOKGATE_";
 
@@ -54,7 +68,23 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config: result.data!, file };
+  const keyOrder = Object.entries(sectionSchemas).flatMap(([section, schema]) => Object.keys(schema.shape).map((key) => `${section}.${key}`));
+  const overrides = [...envSources]
+    .map(([key, variable]) => ({ key, variable }))
+    .sort((a, b) => keyOrder.indexOf(a.key) - keyOrder.indexOf(b.key));
+  return { config: result.data!, file, overrides, written: writtenValues(raw) };
+}
+
+/** The text of every duration and size key that was written; only called on a document that validated. */
+function writtenValues(raw: Record<string, unknown>): WrittenValues {
+  const written: WrittenValues = {};
+  for (const [path, format] of Object.entries(KEY_FORMATS)) {
+    if (format === "secret") continue;
+    const value = valueAt(raw, path.split("."));
+    if (typeof value === "string") written[path] = value.trim();
+    else if (Array.isArray(value) && value.every((v) => typeof v === "string")) written[path] = value.map((v) => v.trim());
+  }
+  return written;
 }
 
 function chooseFile(path: string | undefined, cwd: string): string | null {

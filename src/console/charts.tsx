@@ -4,6 +4,7 @@
  * nothing to download. Failures are hatched as well as coloured, and every
  * chart carries a text summary for screen readers, so none relies on colour.
  */
+import { formatRfc3339 } from "../domain/rfc3339.ts";
 import type { StatsSeriesPoint } from "../store/types.ts";
 import { duration } from "./format.tsx";
 
@@ -118,7 +119,7 @@ export function niceMax(v: number): number {
 
 /** "MM-DD HH:MM" UTC: short enough for an axis label, unambiguous across a week. */
 function stamp(ms: number): string {
-  return new Date(ms).toISOString().slice(5, 16).replace("T", " ");
+  return formatRfc3339(ms, "seconds").slice(5, 16).replace("T", " ");
 }
 
 function bucketLabel(ms: number): string {

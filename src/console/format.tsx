@@ -1,11 +1,17 @@
 /** @jsxImportSource hono/jsx */
 /** Small view helpers shared by the console pages: times, ages, status words. */
 import type { Child } from "hono/jsx";
+import { formatRfc3339 } from "../domain/rfc3339.ts";
 
 /** "2026-01-15 10:30:00 UTC", or an em dash for null. */
 export function utc(ms: number | null): string {
   if (ms === null) return "—";
-  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+  return formatRfc3339(ms, "seconds").replace("T", " ").replace("Z", " UTC");
+}
+
+/** "2026-01-15T10:30", the value of a datetime-local input (read as UTC by form-input.ts). */
+export function minuteInput(ms: number): string {
+  return formatRfc3339(ms, "seconds").slice(0, 16);
 }
 
 /** "3 min ago", "in 12 s": how far `ms` is from `now`, in the largest whole unit. */
@@ -27,7 +33,7 @@ export function age(ms: number, now: number): string {
 export function When(props: { ms: number | null; now: number }) {
   if (props.ms === null) return <span class="muted">—</span>;
   return (
-    <time datetime={new Date(props.ms).toISOString()} title={utc(props.ms)}>
+    <time datetime={formatRfc3339(props.ms, "milliseconds")} title={utc(props.ms)}>
       {utc(props.ms)} <span class="muted">({age(props.ms, props.now)})</span>
     </time>
   );

@@ -29,12 +29,17 @@ export function parseDuration(text: string): number | null {
   return Math.round(total);
 }
 
-/** Renders milliseconds in the largest exact units, e.g. 90000 -> "1m30s". */
+/**
+ * Renders milliseconds in the largest exact units, e.g. 90000 -> "1m30s".
+ * A day or a little more reads in hours, as people write it ("24h", "36h"),
+ * days only from two days up ("2d", "30d").
+ */
 export function formatDuration(ms: number): string {
   if (ms === 0) return "0s";
   const parts: string[] = [];
   let rest = ms;
-  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]] as const) {
+  const units = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]] as const;
+  for (const [unit, size] of ms < 2 * 86_400_000 ? units.slice(1) : units) {
     const n = Math.floor(rest / size);
     if (n > 0) {
       parts.push(`${n}${unit}`);

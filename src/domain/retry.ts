@@ -1,5 +1,5 @@
 /**
- * When the next attempt of a failed delivery is due (API.md §5).
+ * When the next attempt of a failed delivery is due (the README's delivery rules).
  *
  * The first attempt is made at once; after the n-th failure the delivery
  * waits schedule[n-1], moved by up to ±jitter so that endpoints recovering

@@ -1,5 +1,6 @@
 /**
- * The two signatures a subscriber receives (API.md §4).
+ * The two signatures a subscriber receives (the README's "What a subscriber
+ * receives").
  *
  * `webhook-signature` follows Standard Webhooks: HMAC-SHA256 over
  * "<msg id>.<unix seconds>.<raw body>", keyed with the bytes the base64 after

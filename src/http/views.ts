@@ -1,9 +1,10 @@
-/** How records look on the wire: snake_case fields and RFC 3339 UTC times. */
+/** How records look on the wire: snake_case fields and RFC 3339 UTC times with milliseconds. */
+import { formatRfc3339 } from "../domain/rfc3339.ts";
 import type { Attempt, Delivery, Endpoint, EndpointSecret, StoredEvent } from "../store/types.ts";
 
-/** RFC 3339 UTC, or null. */
+/** RFC 3339 UTC with milliseconds ("2024-01-15T10:30:00.250Z"), or null. */
 export function time(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null ? null : formatRfc3339(ms, "milliseconds");
 }
 
 /** An endpoint as the API shows it; the secret only when given (on create). */

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import type { Clock } from "../clock.ts";
 import { subscribesTo } from "../domain/event-types.ts";
 import type { IdGenerator } from "../domain/ids.ts";
+import { formatRfc3339 } from "../domain/rfc3339.ts";
 import { noObserver, type DeliveryObserver } from "../metrics/observer.ts";
 import type { Endpoint, NewDelivery, NewEvent, Store } from "../store/types.ts";
 
@@ -50,14 +51,13 @@ export interface Ingest {
   accept(inputs: EventInput[], options?: AcceptOptions): Promise<IngestResult[]>;
 }
 
-/** Renders the exact body subscribers receive; stored once, signed and sent as is on every attempt. */
+/**
+ * Renders the exact body subscribers receive; stored once, signed and sent as
+ * is on every attempt. The timestamp is whole seconds, "2024-01-15T10:30:00Z"
+ * (a fraction the producer sent is dropped from the payload).
+ */
 export function renderPayload(id: string, type: string, timestamp: number, data: Record<string, unknown>): string {
-  return JSON.stringify({ id, event: type, timestamp: rfc3339(timestamp), data });
-}
-
-/** RFC 3339 UTC without a fractional part when there is none: "2024-01-15T10:30:00Z". */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(".000Z", "Z");
+  return JSON.stringify({ id, event: type, timestamp: formatRfc3339(timestamp, "seconds"), data });
 }
 
 export function createIngest(deps: IngestDeps): Ingest {

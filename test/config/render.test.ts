@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
-import { loadConfig } from "../../src/config/load.ts";
-import { MASK, renderConfig } from "../../src/config/render.ts";
+import { loadConfig, type LoadedConfig } from "../../src/config/load.ts";
+import { MASK, renderConfig, renderSources } from "../../src/config/render.ts";
 import { configSchema, sectionSchemas, type Config } from "../../src/config/schema.ts";
 import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
 
@@ -18,6 +18,10 @@ afterEach(() => dir.cleanup());
 
 /** A configuration with every key away from its default, loaded the way the daemon loads one. */
 function customConfig(): Config {
+  return customLoaded().config;
+}
+
+function customLoaded(): LoadedConfig {
   const path = dir.join("custom.toml");
   writeFileSync(
     path,
@@ -55,7 +59,7 @@ example = { message_id = "msg_abc123", parts = 2, nested = { ok = true, list = [
 name = "credit.low"
 `,
   );
-  return loadConfig({ path, env: {}, cwd: dir.path }).config;
+  return loadConfig({ path, env: {}, cwd: dir.path });
 }
 
 /** Writes rendered text to a file, with the masked secrets put back, and loads it. */
@@ -92,16 +96,27 @@ describe("renderConfig", () => {
     expect(doc.callbacks.secret).toBe("");
   });
 
-  test("writes durations and sizes in config syntax", () => {
+  test("writes default durations and sizes in config syntax, as config.example.toml shows them", () => {
     const doc = parseToml(renderConfig(configSchema.parse({}))) as Record<string, Record<string, unknown>>;
     expect(doc.server).toMatchObject({ max_body: "1MiB", shutdown_timeout: "10s" });
     expect(doc.delivery).toMatchObject({
       timeout: "15s",
       retry_schedule: ["1m", "5m", "30m"],
-      auto_disable_after: "1d",
+      auto_disable_after: "24h",
       response_body_limit: "4KiB",
     });
     expect(doc.retention).toMatchObject({ keep: "30d" });
+  });
+
+  test("writes durations and sizes as the file and the environment wrote them", () => {
+    const path = dir.join("units.toml");
+    writeFileSync(path, '[delivery]\nauto_disable_after = "24h"\nretry_schedule = ["90s", " 1h30m "]\ntimeout = "1.5s"\n[retention]\nkeep = "2160h"\n');
+    const loaded = loadConfig({ path, env: { HOOKGATE_SERVER_MAX_BODY: "2048", HOOKGATE_SERVER_SHUTDOWN_TIMEOUT: "60s" }, cwd: dir.path });
+    const doc = parseToml(renderConfig(loaded.config, loaded.written)) as Record<string, Record<string, unknown>>;
+    expect(doc.delivery).toMatchObject({ auto_disable_after: "24h", retry_schedule: ["90s", "1h30m"], timeout: "1.5s", response_body_limit: "4KiB" });
+    expect(doc.retention).toMatchObject({ keep: "2160h" });
+    expect(doc.server).toMatchObject({ max_body: "2048", shutdown_timeout: "60s" });
+    expect(reload(renderConfig(loaded.config, loaded.written))).toEqual(loaded.config);
   });
 
   test("writes every section and every key", () => {
@@ -117,8 +132,31 @@ describe("renderConfig", () => {
     expect(reload(renderConfig(config))).toEqual(config);
   });
 
+  test("gives back the same configuration when its output, with the texts as written, is loaded again (every key set)", () => {
+    const loaded = customLoaded();
+    expect(reload(renderConfig(loaded.config, loaded.written))).toEqual(loaded.config);
+  });
+
   test("gives back the same configuration when its output is loaded again (defaults)", () => {
     const config = configSchema.parse({});
     expect(reload(renderConfig(config))).toEqual(config);
+  });
+});
+
+describe("renderSources", () => {
+  test("names the file, or the built-in defaults, and says nothing of the environment when it set nothing", () => {
+    expect(renderSources("/etc/hookgate/hookgate.toml", [])).toBe("# effective configuration: /etc/hookgate/hookgate.toml\n");
+    expect(renderSources(null, [])).toBe("# effective configuration: built-in defaults (no config file)\n");
+  });
+
+  test("lists each key the environment set, with its variable, in the file's order", () => {
+    const { file, overrides } = loadConfig({
+      env: { HOOKGATE_LOG_LEVEL: "debug", HOOKGATE_DELIVERY_REQUIRE_HTTPS: "false", HOOKGATE_SERVER_LISTEN: "127.0.0.1:9000", PATH: "/usr/bin" },
+      cwd: dir.path,
+    });
+    expect(renderSources(file, overrides)).toBe(
+      "# effective configuration: built-in defaults (no config file)\n" +
+        "# set from the environment: server.listen (HOOKGATE_SERVER_LISTEN), delivery.require_https (HOOKGATE_DELIVERY_REQUIRE_HTTPS), log.level (HOOKGATE_LOG_LEVEL)\n",
+    );
   });
 });

@@ -51,9 +51,13 @@ describe("formatDuration", () => {
     [SECOND, "1s"],
     [90 * SECOND, "1m30s"],
     [HOUR + 30 * MINUTE, "1h30m"],
-    [DAY, "1d"],
+    [DAY, "24h"],
+    [DAY + 12 * HOUR, "36h"],
+    [DAY + 1, "24h1ms"],
+    [2 * DAY - 1, "47h59m59s999ms"],
+    [2 * DAY, "2d"],
+    [2 * DAY + HOUR, "2d1h"],
     [30 * DAY, "30d"],
-    [DAY + 1, "1d1ms"],
   ])("writes %p ms as %p", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });

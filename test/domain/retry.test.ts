@@ -27,7 +27,7 @@ function input(overrides: Partial<RetryInput>): RetryInput {
 }
 
 describe("DEFAULT_RETRY_SCHEDULE_MS", () => {
-  test("is 1m, 5m, 30m as in API.md", () => {
+  test("is 1m, 5m, 30m as the README says", () => {
     expect(DEFAULT_RETRY_SCHEDULE_MS).toEqual([MINUTE, 5 * MINUTE, 30 * MINUTE]);
   });
 });

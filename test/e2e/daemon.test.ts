@@ -5,7 +5,7 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import pkg from "../../package.json" with { type: "json" };
@@ -118,16 +118,33 @@ describe("signals and the data dir lock", () => {
 });
 
 describe("start-up refusals the operator must fix", () => {
-  test("refuses to start, in one line and with exit 1, when its port is taken", async () => {
-    const holder = await startDaemon();
-    const address = new URL(holder.url).host;
-    const file = writeConfigFile(`[server]\nlisten = "${address}"\n\n[storage]\ndata_dir = "${tempDir()}"\n`);
+  test("refuses to start, in one line and with exit 1, when its port is taken, and creates nothing on disk", async () => {
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const address = `127.0.0.1:${holder.port}`;
+      const cwd = tempDir();
+      // No config: the defaults would put ./data, the database and a generated admin.token in cwd.
+      const run = await runHookgate(["serve"], { cwd, env: { HOOKGATE_SERVER_LISTEN: address } });
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toContain(`cannot listen on ${address}`);
+      expect(run.stderr).not.toContain(STACK_FRAME);
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      holder.stop(true);
+    }
+  }, E2E_TIMEOUT_MS);
+
+  test("leaves a running hookgate undisturbed when a second one is started on its port", async () => {
+    const first = await startDaemon();
+    const address = new URL(first.url).host;
+    const dataDir = join(tempDir(), "data");
+    const file = writeConfigFile(`[server]\nlisten = "${address}"\n\n[storage]\ndata_dir = "${dataDir}"\n`);
     const run = await runHookgate(["serve", "--config", file]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain(`cannot listen on ${address}`);
-    expect(run.stderr).not.toContain(STACK_FRAME);
-    expect((await fetch(`${holder.url}/readyz`)).status).toBe(200);
-    expect(await holder.stop()).toBe(0);
+    expect(existsSync(dataDir)).toBe(false);
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    expect(await first.stop()).toBe(0);
   }, E2E_TIMEOUT_MS);
 
   test("refuses a data_dir it cannot create, in one line and with exit 1", async () => {
@@ -201,6 +218,20 @@ describe("commands", () => {
     const effective = parseToml(run.stdout) as Record<string, any>;
     expect(effective.delivery.timeout).toBe("2s");
     expect(effective.server.listen).toBe("127.0.0.1:8720");
+    expect(run.stdout.split("\n")[0]).toBe(`# effective configuration: ${file}`);
+    expect(run.stdout).not.toContain("environment");
+  }, E2E_TIMEOUT_MS);
+
+  test("check-config shows durations as written and names the keys the environment set", async () => {
+    const file = writeConfigFile('[delivery]\nauto_disable_after = "24h"\n');
+    const run = await runHookgate(["check-config", "--config", file], { env: { HOOKGATE_DELIVERY_TIMEOUT: "2500ms" } });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.split("\n").slice(0, 2)).toEqual([
+      `# effective configuration: ${file}`,
+      "# set from the environment: delivery.timeout (HOOKGATE_DELIVERY_TIMEOUT)",
+    ]);
+    const effective = parseToml(run.stdout) as Record<string, any>;
+    expect(effective.delivery).toMatchObject({ auto_disable_after: "24h", timeout: "2500ms" });
   }, E2E_TIMEOUT_MS);
 
   test("version prints hookgate and its version", async () => {

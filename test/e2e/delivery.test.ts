@@ -134,15 +134,19 @@ describe("fan-out", () => {
 
 describe("retries", () => {
   test(
-    "retries 500, 500, 200 as three attempts spaced by the schedule, with one webhook-id",
+    "retries 500, 500, 200 as three attempts spaced by the schedule, with one webhook-id and the same body bytes",
     async () => {
       receiver = startReceiver();
       receiver.respond("/flaky", (n) => (n < 3 ? 500 : 200));
       const d = await startDaemon({ config: BASE });
-      await createEndpoint(d, { url: `${receiver.url}/flaky` });
+      const ep = await createEndpoint(d, { url: `${receiver.url}/flaky` });
       const r = await send(d, { type: "message.failed", data: { message_id: "m1" } });
       const reqs = await receiver.waitFor("/flaky", 3);
       expect(new Set(reqs.map((q) => q.headers["webhook-id"]))).toEqual(new Set([r.json.id]));
+      // The body is rendered once at ingest (the default timestamp, now, in whole seconds) and signed as is every time.
+      expect(new Set(reqs.map((q) => q.body)).size).toBe(1);
+      expect(JSON.parse(reqs[0]!.body).timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      for (const q of reqs) verifyStandard(ep.secret, q);
       const gap1 = reqs[1]!.receivedAt - reqs[0]!.receivedAt;
       const gap2 = reqs[2]!.receivedAt - reqs[1]!.receivedAt;
       expect(gap1).toBeGreaterThanOrEqual(950);

@@ -5,6 +5,7 @@
  */
 import type { IdGenerator } from "../../src/domain/ids.ts";
 import type { AttemptRecord, Delivery, Endpoint, NewDelivery, Store } from "../../src/store/types.ts";
+import { renderPayload } from "../../src/ingest/ingest.ts";
 
 export interface TrafficWriter {
   /** One event at `at` with a pending delivery (failed when the endpoint is disabled) per endpoint; null = a callback_url delivery. */
@@ -45,7 +46,7 @@ export function trafficWriter(store: Store, ids: IdGenerator): TrafficWriter {
               id,
               tenant,
               type: "order.paid",
-              payload: JSON.stringify({ id, event: "order.paid", timestamp: new Date(at).toISOString(), data: {} }),
+              payload: renderPayload(id, "order.paid", at, {}),
               occurredAt: at,
               callbackUrl: endpoints.includes(null) ? "https://callback.example.com/one-off" : null,
               isTest: options.isTest ?? false,

@@ -8,8 +8,7 @@ afterEach(() => api.close());
 /**
  * Documented ahead of their routes, which other branches are building. Each
  * must not be served yet: once its route lands this test fails, and the
- * path comes off this list (and /v1/stats switches to the stats branch's
- * schemas in src/http/openapi/api-routes.ts).
+ * path comes off this list.
  */
 const DOCUMENTED_AHEAD: string[] = [];
 
@@ -153,7 +152,7 @@ describe("GET /openapi.json", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  test("describes the query parameters, request bodies and statuses API.md promises", async () => {
+  test("describes the query parameters, request bodies and statuses the README promises", async () => {
     api = await createTestApi();
     const doc = await documentOf(api);
     const op = (m: string, p: string) => doc.paths[p][m];

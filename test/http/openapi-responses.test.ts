@@ -21,8 +21,8 @@ afterEach(async () => {
   await api.close();
 });
 
-/** Not served yet (see openapi-document.test.ts), or not JSON. */
-const NOT_CALLED = ["GET /metrics", "GET /v1/stats", "GET /openapi.json"];
+/** Not JSON, or not an answer of the API itself. */
+const NOT_CALLED = ["GET /metrics", "GET /openapi.json"];
 
 class Checker {
   readonly covered = new Set<string>();
@@ -129,6 +129,16 @@ test("every route answers what the OpenAPI document says, on success and on erro
   await c.call("POST", `/v1/endpoints/${failing.id}/disable`);
   await c.call("POST", `/v1/endpoints/${failing.id}/recover`, { since: "2026-01-01T00:00:00Z" }); // disabled: 409
   await c.call("DELETE", `/v1/endpoints/${failing.id}`);
+
+  // Stats over what happened above, for every window, one tenant and one endpoint.
+  for (const window of ["1h", "24h", "7d"]) {
+    const stats = (await c.call("GET", `/v1/stats?window=${window}`)).json;
+    expect(stats.totals.attempts).toBeGreaterThan(0);
+    expect(stats.endpoints.map((e: any) => e.endpoint_id)).toContain(null); // the callback_url delivery
+  }
+  await c.call("GET", `/v1/stats?tenant=acme&endpoint_id=${ok.id}`);
+  await c.call("GET", "/v1/stats?window=30d"); // 422
+  await c.call("GET", "/v1/stats?endpoint_id=ep_01JHGZ4N5B6C7D8E9F0G1H2J3K"); // 404
 
   // Errors of every kind.
   await c.call("GET", "/v1/endpoints", undefined, { authorization: "Bearer wrong" });

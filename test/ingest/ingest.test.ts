@@ -128,9 +128,18 @@ describe("payload", () => {
     expect(stored.occurredAt).toBe(s.clock.now());
   });
 
-  test("keeps milliseconds when the timestamp has them", async () => {
-    const { body } = await acceptOne(event({ timestamp: Date.UTC(2024, 0, 15, 10, 30, 0, 250) }));
-    expect(JSON.parse((await s.store.events.get(body.id))!.payload).timestamp).toBe("2024-01-15T10:30:00.250Z");
+  test("writes the timestamp in whole seconds, rounded down, and keeps the milliseconds as the event's time", async () => {
+    const at = Date.UTC(2024, 0, 15, 10, 30, 0, 999);
+    const { body } = await acceptOne(event({ timestamp: at }));
+    const stored = (await s.store.events.get(body.id))!;
+    expect(JSON.parse(stored.payload).timestamp).toBe("2024-01-15T10:30:00Z");
+    expect(stored.occurredAt).toBe(at);
+  });
+
+  test("defaults to now in whole seconds even when now has milliseconds", async () => {
+    s.clock.set(Date.UTC(2026, 2, 3, 4, 5, 6, 789));
+    const { body } = await acceptOne(event());
+    expect(JSON.parse((await s.store.events.get(body.id))!.payload).timestamp).toBe("2026-03-03T04:05:06Z");
   });
 });
 

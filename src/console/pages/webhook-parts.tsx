@@ -3,7 +3,7 @@
 import type { Config } from "../../config/schema.ts";
 import type { Endpoint } from "../../store/types.ts";
 import type { FieldErrors } from "../form-input.ts";
-import { AttemptOutcome, Badge, duration, When } from "../format.tsx";
+import { AttemptOutcome, Badge, duration, utc, When } from "../format.tsx";
 import { CsrfField } from "../layout.tsx";
 import type { Flash } from "../session.ts";
 
@@ -141,7 +141,7 @@ export function ActionResult(props: { flash: Flash | null; endpointUrl: (id: str
             <ul>
               {f.previous.map((p) => (
                 <li>
-                  <code class="secret">{p.secret}</code> until {p.expiresAt === null ? "—" : new Date(p.expiresAt).toISOString()}
+                  <code class="secret">{p.secret}</code> until {utc(p.expiresAt)}
                 </li>
               ))}
             </ul>

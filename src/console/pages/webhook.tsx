@@ -3,7 +3,7 @@
 import type { Config } from "../../config/schema.ts";
 import { subscribesTo } from "../../domain/event-types.ts";
 import type { Delivery, Endpoint } from "../../store/types.ts";
-import { When } from "../format.tsx";
+import { minuteInput, When } from "../format.tsx";
 import { ActionButton, CsrfField, Layout } from "../layout.tsx";
 import type { Flash } from "../session.ts";
 import { DeliveryTable } from "./delivery-table.tsx";
@@ -21,7 +21,7 @@ export interface WebhookPageProps {
 export function WebhookPage(props: WebhookPageProps) {
   const { endpoint: e, csrf, now } = props;
   const testTypes = props.config.event_types.map((t) => t.name).filter((n) => subscribesTo(e.eventTypes, n));
-  const dayAgo = new Date(now - 86_400_000).toISOString().slice(0, 16);
+  const dayAgo = minuteInput(now - 86_400_000);
   return (
     <Layout title={e.url} nav="webhooks" csrf={csrf} flash={props.flash}>
       <p class="small">

@@ -8,10 +8,14 @@ import type { IdGenerator } from "../../domain/ids.ts";
 import type { Logger } from "../../log.ts";
 import type { HttpEnv } from "../deps.ts";
 
+/** The caller's id when it is 1–128 of A-Za-z0-9._:-, else a new "req_" id. */
+export function chooseRequestId(incoming: string | null | undefined, ids: IdGenerator): string {
+  return incoming && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : ids("req");
+}
+
 export function requestId(ids: IdGenerator, log: Logger): MiddlewareHandler<HttpEnv> {
   return async (c, next) => {
-    const incoming = c.req.header("x-request-id");
-    const id = incoming && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : ids("req");
+    const id = chooseRequestId(c.req.header("x-request-id"), ids);
     c.set("requestId", id);
     c.set("log", log.child({ request_id: id }));
     c.header("X-Request-Id", id);

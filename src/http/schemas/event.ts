@@ -27,7 +27,7 @@ export function eventSchemas(config: Config) {
     type,
     tenant: tenantSchema.default("default"),
     data: z.record(z.string(), z.unknown(), { error: "expected a JSON object" }),
-    timestamp: timeSchema.optional(),
+    timestamp: timeSchema.optional().meta({ description: "when the event happened, RFC 3339; default: now. The payload carries it in whole seconds" }),
     callback_url: callbackUrl.optional(),
   };
   const event = z.strictObject(fields);

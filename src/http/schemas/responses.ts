@@ -10,8 +10,10 @@ import { ATTEMPT_ERRORS } from "../../domain/outcome.ts";
 import type { ErrorCode } from "../errors.ts";
 import { deliveryStatusSchema } from "./delivery.ts";
 
-/** An RFC 3339 UTC time as views.ts renders it. */
-const time = z.iso.datetime().meta({ description: "RFC 3339 UTC time" });
+/** An RFC 3339 UTC time as views.ts renders it: always three fraction digits. */
+const time = z.iso.datetime({ precision: 3 }).meta({ description: "RFC 3339 UTC time with milliseconds, e.g. 2024-01-15T10:30:00.250Z" });
+/** The payload's timestamp: whole seconds, as subscribers receive it. */
+const payloadTime = z.iso.datetime({ precision: 0 }).meta({ description: "RFC 3339 UTC time in whole seconds, e.g. 2024-01-15T10:30:00Z" });
 const id = (prefix: string, what: string) =>
   z
     .string()
@@ -95,7 +97,7 @@ export const eventResponse = z.strictObject({
   id: id("evt", "event"),
   type: z.string(),
   tenant: z.string(),
-  timestamp: time,
+  timestamp: payloadTime.meta({ description: "the payload's timestamp, exactly as subscribers receive it: whole seconds, e.g. 2024-01-15T10:30:00Z" }),
   data: z.record(z.string(), z.unknown()),
   callback_url: z.string().nullable(),
   test: z.boolean(),
@@ -162,4 +164,32 @@ export const healthResponse = z.strictObject({ status: z.literal("ok"), version:
 export const readyResponse = z.strictObject({
   status: z.literal("ready"),
   checks: z.record(z.string(), z.literal("ok")),
+});
+
+const milliseconds = z.number().min(0).nullable();
+const percentiles = z.strictObject({ p50: milliseconds, p95: milliseconds, p99: milliseconds }).meta({ description: "milliseconds; null when nothing was measured" });
+
+/** The figures of the totals or of one endpoint, as stats-view.ts renders them. */
+const statsFigures = {
+  deliveries: z.strictObject({ pending: count, succeeded: count, failed: count }).meta({ description: "deliveries created in the window, by their status now" }),
+  attempts: count.meta({ description: "attempts started in the window" }),
+  failed_attempts: count,
+  success_rate: z.number().min(0).max(1).nullable().meta({ description: "2xx attempts ÷ attempts; null without attempts" }),
+  attempt_latency_ms: percentiles,
+  time_to_delivery_ms: percentiles.meta({ description: "event accepted → 2xx received, milliseconds; null when nothing succeeded" }),
+  failures_by_error: z.record(z.string(), count).meta({ description: "failed attempts by their error (http_status, timeout, …)" }),
+  series: z
+    .array(z.strictObject({ start: time, attempts: count, failures: count, p95_latency_ms: milliseconds }))
+    .meta({ description: "every bucket of the window, oldest first" }),
+};
+
+export const statsReportResponse = z.strictObject({
+  window: z.enum(["1h", "24h", "7d"]),
+  from: time.meta({ description: "start of the window, inclusive" }),
+  to: time.meta({ description: "end of the window, exclusive" }),
+  bucket_seconds: z.number().int().positive().meta({ description: "length of a series bucket: 60, 900 or 7200" }),
+  totals: z.strictObject(statsFigures),
+  endpoints: z
+    .array(z.strictObject({ endpoint_id: id("ep", "endpoint").nullable().meta({ description: "null gathers one-off callback_url deliveries" }), ...statsFigures }))
+    .meta({ description: "one row per endpoint with any delivery or attempt in the window, most attempts first" }),
 });

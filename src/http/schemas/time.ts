@@ -1,11 +1,9 @@
 /** RFC 3339 times in requests, strictly parsed into epoch milliseconds. */
 import { z } from "zod";
+import { RFC3339_FIRST_MS, RFC3339_LAST_MS } from "../../domain/rfc3339.ts";
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const TIME_ERROR = 'expected an RFC 3339 time, such as "2024-01-15T10:30:00Z"';
-/** The instants toISOString renders with a four-digit year, as RFC 3339 needs. */
-const FIRST_MS = new Date(0).setUTCFullYear(0, 0, 1);
-const LAST_MS = new Date(0).setUTCFullYear(9999, 11, 31) + 86_400_000 - 1;
 
 /**
  * Epoch milliseconds of an RFC 3339 time, or null. Stricter than
@@ -42,13 +40,13 @@ function daysInMonth(year: number, month: number): number {
 /**
  * An RFC 3339 time string, as epoch milliseconds. The instant must fall in
  * years 0000–9999 UTC, because it is rendered back as RFC 3339 (an offset
- * can move "9999-12-31T23:00:00-05:00" into year 10000, which toISOString
- * writes as "+010000-…").
+ * can move "9999-12-31T23:00:00-05:00" into year 10000, which RFC 3339
+ * cannot write).
  */
 export const timeSchema = z.string({ error: TIME_ERROR }).meta({ format: "date-time", description: "RFC 3339 time" }).transform((t, ctx) => {
   const ms = parseRfc3339(t);
   if (ms === null) ctx.addIssue({ code: "custom", message: TIME_ERROR });
-  else if (ms < FIRST_MS || ms > LAST_MS) ctx.addIssue({ code: "custom", message: "expected a time from year 0000 to 9999 in UTC" });
+  else if (ms < RFC3339_FIRST_MS || ms > RFC3339_LAST_MS) ctx.addIssue({ code: "custom", message: "expected a time from year 0000 to 9999 in UTC" });
   else return ms;
   return z.NEVER;
 });
