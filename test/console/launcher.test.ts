@@ -4,7 +4,8 @@
  * empty folder, it unpacks the package there, and the browser process that
  * runs executes the binary from that folder (not /usr/bin/chromium, if the
  * machine has one) with NSS from that folder (not the system's), and loads a
- * page served on 127.0.0.1. Linux only, like the project: it reads /proc.
+ * page served on 127.0.0.1 in the package's font. Linux only, like the
+ * project: it reads /proc.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
@@ -86,7 +87,7 @@ describe("browser launcher", () => {
         hostname: "127.0.0.1",
         port: 0,
         fetch: () =>
-          new Response(`<!doctype html><title>launcher</title><p id="out">static</p><script>out.textContent = "ran on " + location.host</script>`, {
+          new Response(`<!doctype html><title>launcher</title><p id="out" style="font-family: 'Open Sans'">static</p><script>out.textContent = "ran on " + location.host</script>`, {
             headers: { "content-type": "text/html; charset=utf-8" },
           }),
       });
@@ -94,6 +95,14 @@ describe("browser launcher", () => {
       const response = await page.goto(`http://127.0.0.1:${server.port}/`);
       expect(response?.status()).toBe(200);
       expect(await page.textContent("#out")).toBe(`ran on 127.0.0.1:${server.port}`);
+      // The package's fonts are found (on a machine without fonts of its own, pages crash without them).
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("DOM.enable");
+      await cdp.send("CSS.enable");
+      const { root } = await cdp.send("DOM.getDocument");
+      const { nodeId } = await cdp.send("DOM.querySelector", { nodeId: root.nodeId, selector: "#out" });
+      const { fonts } = await cdp.send("CSS.getPlatformFontsForNode", { nodeId });
+      expect(fonts.map((font) => font.familyName)).toEqual(["Open Sans"]);
       console.log(`launcher: unpacked and launched Chromium ${browser.version()} from ${dir} in ${launchMs} ms`);
     },
     T,

@@ -6,7 +6,8 @@
  * couple of seconds) into a folder of this user's under the temp dir,
  * `hookgate-chromium-<uid>/<package version>/`, and later launches reuse it.
  * Nothing is downloaded, no system Chromium is looked for, and the browser
- * takes NSS, NSPR and expat from the package too, not from the system.
+ * takes NSS, NSPR and expat from the package too, not from the system, and
+ * the package's fonts after the system's (if the system has any).
  *
  * Flags keep it from making any connection of its own: no updates, sync,
  * safe-browsing lists, translation or metrics uploads; the tests only reach
@@ -54,10 +55,12 @@ export interface PackagedChromium {
   executablePath: string;
   /** The package's NSS, NSPR and expat, for LD_LIBRARY_PATH. */
   libraryPath: string;
+  /** Fontconfig's configuration: the system's fonts, then the package's. For FONTCONFIG_FILE. */
+  fontConfig: string;
 }
 
 function layout(dir: string): PackagedChromium {
-  return { executablePath: join(dir, "chromium"), libraryPath: join(dir, "al2023", "lib") };
+  return { executablePath: join(dir, "chromium"), libraryPath: join(dir, "al2023", "lib"), fontConfig: join(dir, "fonts.conf") };
 }
 
 /** dir's parent must be a folder that only this user can write to: the browser run from it is trusted. */
@@ -95,7 +98,7 @@ export function packagedChromium(dir: string = CHROMIUM_DIR): Promise<PackagedCh
 
 async function unpack(dir: string): Promise<PackagedChromium> {
   const found = layout(dir);
-  if (existsSync(found.executablePath)) return found;
+  if (existsSync(found.fontConfig)) return found; // the last file that unpacking writes
   const staging = mkdtempSync(join(privateParent(dir), ".unpacking-"));
   try {
     const child = Bun.spawn([process.execPath, UNPACK], {
@@ -112,7 +115,9 @@ async function unpack(dir: string): Promise<PackagedChromium> {
       renameSync(staging, dir);
     } catch (error) {
       // Another process got there first: its copy is as good as this one.
-      if (!existsSync(found.executablePath)) throw error;
+      if (!existsSync(found.fontConfig)) {
+        throw new Error(`${dir} is in the way and holds no complete unpacked build: remove it (${String(error)})`);
+      }
     }
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -127,17 +132,18 @@ export interface LaunchOptions {
 
 /** Launches the packaged Chromium; throws (the test fails, it is not skipped) when it cannot. */
 export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
-  const { executablePath, libraryPath } = await packagedChromium(options.dir);
-  return chromium.launch({ executablePath, args: ARGS, env: browserEnv(libraryPath), timeout: 30_000 });
+  const packaged = await packagedChromium(options.dir);
+  return chromium.launch({ executablePath: packaged.executablePath, args: ARGS, env: browserEnv(packaged), timeout: 30_000 });
 }
 
-/** The tests' environment, with the package's libraries first on LD_LIBRARY_PATH. */
-function browserEnv(libraryPath: string): Record<string, string> {
+/** The tests' environment, with the package's libraries first on LD_LIBRARY_PATH and its font configuration. */
+function browserEnv({ libraryPath, fontConfig }: PackagedChromium): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined) env[name] = value;
   }
   env.LD_LIBRARY_PATH = [libraryPath, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
+  env.FONTCONFIG_FILE = fontConfig;
   return env;
 }
 
@@ -149,9 +155,10 @@ export function screenshotPath(name: string): string {
 
 if (import.meta.main) {
   const start = performance.now();
-  const { executablePath, libraryPath } = await packagedChromium();
+  const packaged = await packagedChromium();
+  const { executablePath } = packaged;
   const ms = Math.round(performance.now() - start);
-  const version = Bun.spawnSync([executablePath, "--version"], { env: browserEnv(libraryPath) });
+  const version = Bun.spawnSync([executablePath, "--version"], { env: browserEnv(packaged) });
   if (version.exitCode !== 0) {
     throw new Error(`${executablePath} --version exited ${version.exitCode}: ${version.stderr.toString()}`);
   }

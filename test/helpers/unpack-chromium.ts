@@ -6,13 +6,43 @@
  * a process of its own, leaves the tests' temp dir alone.
  *
  * Unpacked: `chromium` (a headless shell), the SwiftShader libraries next to
- * it, and `al2023/lib` (NSS, NSPR, expat), which the launcher puts on
- * LD_LIBRARY_PATH so the browser needs none of them from the system. Not
- * unpacked: the package's fonts, whose fonts.conf names fixed folders under
- * /tmp; the browser uses the system's fonts.
+ * it, `al2023/lib` (NSS, NSPR, expat), which the launcher puts on
+ * LD_LIBRARY_PATH, and `fonts/` (Open Sans). Written: `fonts.conf`, which the
+ * launcher names in FONTCONFIG_FILE: the system's fonts where it has any,
+ * then the package's, so a machine with no fonts at all (on which the
+ * browser's pages crash) still renders. The package's own fonts.conf names
+ * fixed folders under /tmp and is not used.
  */
 import { inflate } from "@sparticuz/chromium";
+import { lchownSync, lstatSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const bin = fileURLToPath(new URL("../bin/", import.meta.resolve("@sparticuz/chromium")));
-await Promise.all(["chromium.br", "swiftshader.tar.br", "al2023.tar.br"].map((name) => inflate(bin + name)));
+const out = tmpdir();
+await Promise.all(["chromium.br", "swiftshader.tar.br", "al2023.tar.br", "fonts.tar.br"].map((name) => inflate(bin + name)));
+
+// Run as root, tar-fs gives files the owner recorded in the archive (the
+// fonts are uid 1001's, some real user's here and there): make everything ours.
+const uid = process.getuid?.() ?? -1;
+const gid = process.getgid?.() ?? -1;
+if (uid === 0) {
+  for (const name of readdirSync(out, { recursive: true, encoding: "utf8" })) {
+    const path = join(out, name);
+    const stat = lstatSync(path);
+    if (stat.uid !== uid || stat.gid !== gid) lchownSync(path, uid, gid);
+  }
+}
+
+// The package's fonts by a path relative to this file, so the folder can be renamed into place.
+writeFileSync(
+  join(out, "fonts.conf"),
+  `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <dir prefix="relative">fonts</dir>
+</fontconfig>
+`,
+);
