@@ -18,14 +18,15 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 
 export const ARTIFACTS = resolve(import.meta.dir, "../artifacts/console");
 
-const PACKAGE_JSON = fileURLToPath(new URL("../package.json", import.meta.resolve("@sparticuz/chromium")));
+const PACKAGE_JSON = Bun.resolveSync("@sparticuz/chromium/package.json", import.meta.dir);
 /** The installed @sparticuz/chromium's version; its major is Chromium's. */
 export const PACKAGE_VERSION = (JSON.parse(readFileSync(PACKAGE_JSON, "utf8")) as { version: string }).version;
+/** The package's compressed browser, libraries and fonts. */
+const PACKAGE_BIN = join(dirname(PACKAGE_JSON), "bin");
 const UNPACK = join(import.meta.dir, "unpack-chromium.ts");
 const UNPACK_TIMEOUT = 120_000;
 
@@ -101,7 +102,7 @@ async function unpack(dir: string): Promise<PackagedChromium> {
   if (existsSync(found.fontConfig)) return found; // the last file that unpacking writes
   const staging = mkdtempSync(join(privateParent(dir), ".unpacking-"));
   try {
-    const child = Bun.spawn([process.execPath, UNPACK], {
+    const child = Bun.spawn([process.execPath, UNPACK, PACKAGE_BIN], {
       env: { ...process.env, TMPDIR: staging },
       stdout: "pipe",
       stderr: "pipe",

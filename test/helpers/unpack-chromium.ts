@@ -1,6 +1,7 @@
 /**
  * Child process of packagedChromium() in browser.ts: unpacks the Chromium
- * build that the npm package @sparticuz/chromium ships in its tarball.
+ * build that the npm package @sparticuz/chromium ships in its tarball, from
+ * the package's bin folder (the argument).
  * The package's inflate() always writes into os.tmpdir(), so the parent runs
  * this with TMPDIR set to a fresh folder of its own; setting TMPDIR here, in
  * a process of its own, leaves the tests' temp dir alone.
@@ -17,11 +18,11 @@ import { inflate } from "@sparticuz/chromium";
 import { lchownSync, lstatSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const bin = fileURLToPath(new URL("../bin/", import.meta.resolve("@sparticuz/chromium")));
+const bin = process.argv[2];
+if (!bin) throw new Error("usage: bun unpack-chromium.ts <the package's bin folder>");
 const out = tmpdir();
-await Promise.all(["chromium.br", "swiftshader.tar.br", "al2023.tar.br", "fonts.tar.br"].map((name) => inflate(bin + name)));
+await Promise.all(["chromium.br", "swiftshader.tar.br", "al2023.tar.br", "fonts.tar.br"].map((name) => inflate(join(bin, name))));
 
 // Run as root, tar-fs gives files the owner recorded in the archive (the
 // fonts are uid 1001's, some real user's here and there): make everything ours.
