@@ -1,6 +1,7 @@
 /**
  * The console in a real browser against the real daemon: headless Chromium
- * (Debian's package, driven by playwright-core), the hookgate process, and
+ * (the build shipped in the npm package @sparticuz/chromium, driven by
+ * playwright-core; see ../helpers/browser.ts), the hookgate process, and
  * a receiver on 127.0.0.1. Screenshots of every page at 1280 and 390 px
  * wide land in test/artifacts/console/.
  */
