@@ -14,7 +14,7 @@ import { simpleSignatureHeader, standardSignatureHeader } from "../domain/signat
 import { unsentAttempt } from "../store/attempts.ts";
 import type { AttemptRecord, ClaimedDelivery, Endpoint } from "../store/types.ts";
 import { VERSION } from "../version.ts";
-import type { HttpClient } from "./http-client.ts";
+import type { HttpClient } from "../http-client/http-client.ts";
 
 /** Where a delivery goes and how it is signed, looked up per attempt. */
 export interface Destination {

@@ -3,7 +3,7 @@
  * closed after each test (register `afterEach(fixture.cleanup)`), and the
  * attempt request the tests send.
  */
-import { createHttpClient, type HttpClient, type HttpClientOptions, type SendRequest } from "../../src/delivery/http-client.ts";
+import { createHttpClient, type HttpClient, type HttpClientOptions, type SendRequest } from "../../src/http-client/http-client.ts";
 import { startHostileServer, type Behaviour, type HostileServer } from "./hostile-server.ts";
 
 export function clientFixture(defaults: { responseBodyLimit: number }) {

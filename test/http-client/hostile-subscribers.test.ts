@@ -14,7 +14,7 @@ import { once } from "node:events";
 import https from "node:https";
 import net from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { NOT_KEPT_KEY, RESPONSE_HEADER_VALUE_LIMIT, RESPONSE_HEADERS_LIMIT, type SendResult } from "../../src/delivery/http-client.ts";
+import { NOT_KEPT_KEY, RESPONSE_HEADER_VALUE_LIMIT, RESPONSE_HEADERS_LIMIT, type SendResult } from "../../src/http-client/http-client.ts";
 import { classifyStatus } from "../../src/domain/outcome.ts";
 import { clientFixture } from "../helpers/client-fixture.ts";
 import { chunked, pump, trickle } from "../helpers/hostile-server.ts";

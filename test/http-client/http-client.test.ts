@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import https from "node:https";
 import net from "node:net";
 import type { TLSSocket } from "node:tls";
-import { createHttpClient, type HttpClient, type Resolver, type SendRequest } from "../../src/delivery/http-client.ts";
+import { createHttpClient, type HttpClient, type Resolver, type SendRequest } from "../../src/http-client/http-client.ts";
 import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
 
 const clients: HttpClient[] = [];
