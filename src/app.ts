@@ -10,6 +10,7 @@ import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
 import { migrate } from "./db/migrate.ts";
 import { openDatabase, unusableDatabase } from "./db/open.ts";
+import { bracketHost } from "./domain/host.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createIdGenerator } from "./domain/ids.ts";
 import { resolveAdminToken, resolveCallbacksSecret } from "./generated-secrets.ts";
@@ -154,7 +155,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         reusePort: false,
       }),
     );
-    const url = `http://${listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname}:${server.port}`;
+    const url = `http://${bracketHost(listen.hostname)}:${server.port}`;
     // On the next turn of the event loop, after main has installed the signal
     // handlers: supervisors and tests take this line as "up", and a SIGTERM
     // sent the moment it appears must find the handlers in place (a signal
