@@ -48,3 +48,22 @@ export function classifyStatus(status: number): StatusOutcome {
 export function isRetryable(error: AttemptError, gone: boolean): boolean {
   return !gone && error !== "endpoint_disabled";
 }
+
+/** What one attempt came to: the error to record (null: it succeeded) and whether the endpoint is gone. */
+export interface AttemptOutcome {
+  error: AttemptError | null;
+  gone: boolean;
+}
+
+/**
+ * Classifies a finished attempt from the HTTP client's result: a transport
+ * error wins over a status that arrived before it broke off (the body never
+ * came in full), otherwise the status decides. The client always answers
+ * one or the other.
+ */
+export function classifyAttempt(result: { transportError: AttemptError | null; statusCode: number | null }): AttemptOutcome {
+  if (result.transportError !== null) return { error: result.transportError, gone: false };
+  if (result.statusCode === null) return { error: null, gone: false };
+  const outcome = classifyStatus(result.statusCode);
+  return outcome.ok ? { error: null, gone: false } : { error: outcome.error, gone: outcome.gone };
+}
