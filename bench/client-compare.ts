@@ -17,7 +17,7 @@
  *   raw          a minimal HTTP/1.1 client on Bun.connect with an idle pool
  *                per origin and no global cap; enough for these receivers
  *                (Content-Length bodies), not a production client.
- *   hookgate     hookgate's own client (src/delivery/http-client.ts): HTTP/1.1
+ *   hookgate     hookgate's own client (src/http-client/http-client.ts): HTTP/1.1
  *                on Bun.connect, idle pool per origin, address guard,
  *                per-origin cap 256, the default 4 KiB body limit.
  *   fetch×4      fetch in 4 worker processes, origins sharded by port, 64 in
@@ -32,7 +32,7 @@
  */
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
-import { createHttpClient } from "../src/delivery/http-client.ts";
+import { createHttpClient } from "../src/http-client/http-client.ts";
 import { cleanup, installCleanupHandlers, spawnTracked } from "./children.ts";
 import { jsonChild } from "./child-io.ts";
 import { int } from "./report.ts";

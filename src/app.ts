@@ -11,14 +11,15 @@ import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
 import { migrate } from "./db/migrate.ts";
 import { openDatabase, unusableDatabase, type OpenedDatabase } from "./db/open.ts";
+import { bracketHost } from "./domain/host.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createIdGenerator } from "./domain/ids.ts";
 import { resolveAdminToken, resolveCallbacksSecret } from "./generated-secrets.ts";
 import { createDeliverer, type Destination } from "./delivery/deliver.ts";
 import { Dispatcher } from "./delivery/dispatcher.ts";
 import { FailureLog } from "./delivery/failure-log.ts";
-import { createHttpClient } from "./delivery/http-client.ts";
 import { createTestSender } from "./delivery/test-send.ts";
+import { createHttpClient } from "./http-client/http-client.ts";
 import { createHttpApp } from "./http/app.ts";
 import { startingResponse } from "./http/starting-response.ts";
 import { createIngest } from "./ingest/ingest.ts";
@@ -176,7 +177,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     });
 
     handle = http.fetch;
-    const url = `http://${listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname}:${server.port}`;
+    const url = `http://${bracketHost(listen.hostname)}:${server.port}`;
     // On the next turn of the event loop, after main has installed the signal
     // handlers: supervisors and tests take this line as "up", and a SIGTERM
     // sent the moment it appears must find the handlers in place (a signal

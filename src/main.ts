@@ -8,6 +8,7 @@ import { startApp } from "./app.ts";
 import { writeCommandOutput } from "./command-output.ts";
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from "./config/load.ts";
 import { renderConfig, renderSources } from "./config/render.ts";
+import { bracketHost } from "./domain/host.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createLogger, flushThenExit } from "./log.ts";
 import { installShutdown } from "./shutdown.ts";
@@ -108,7 +109,7 @@ async function healthcheck(configPath: string | undefined): Promise<number> {
   const { config } = loadOrExit(configPath, 1);
   const listen = parseListen(config.server.listen)!;
   // A wildcard listen address is reached through loopback.
-  const host = listen.hostname === "0.0.0.0" ? "127.0.0.1" : listen.hostname === "::" ? "[::1]" : listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname;
+  const host = bracketHost(listen.hostname === "0.0.0.0" ? "127.0.0.1" : listen.hostname === "::" ? "::1" : listen.hostname);
   try {
     const res = await fetch(`http://${host}:${listen.port}/readyz`, { signal: AbortSignal.timeout(3000) });
     if (res.ok) return 0;

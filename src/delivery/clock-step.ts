@@ -40,8 +40,8 @@ export class ClockStepDetector {
     return Math.abs(step) > this.thresholdMs ? step : 0;
   }
 
-  /** Takes back a reported step the caller could not act on, so the next reading reports it again. */
-  unreport(step: number): void {
+  /** Keeps a reported step the caller could not act on pending: the next reading reports it again. */
+  keepPending(step: number): void {
     if (this.offset !== null) this.offset -= step;
   }
 }

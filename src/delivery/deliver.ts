@@ -1,20 +1,20 @@
 /**
- * One attempt at one delivery: sign, send through the HTTP client (and its
- * address guard), classify the outcome and decide what comes next. The
- * result is data (an AttemptRecord the store writes in one transaction);
- * a failed delivery never throws.
+ * One attempt at one delivery, in four stages: sign the request, send it
+ * through the HTTP client (and its address guard), classify what came back
+ * (domain/outcome.ts) and decide the next state (decide-next.ts). The result
+ * is data (an AttemptRecord the store writes in one transaction); a failed
+ * delivery never throws.
  */
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import type { IdGenerator } from "../domain/ids.ts";
-import { classifyStatus, type AttemptError } from "../domain/outcome.ts";
-import { parseRetryAfter } from "../domain/retry-after.ts";
-import { nextRetryDelay } from "../domain/retry.ts";
-import { simpleSignatureHeader, standardSignatureHeader } from "../domain/signature.ts";
+import { classifyAttempt } from "../domain/outcome.ts";
+import { signedHeaders } from "../domain/signed-headers.ts";
+import type { HttpClient, SendResult } from "../http-client/http-client.ts";
 import { unsentAttempt } from "../store/attempts.ts";
 import type { AttemptRecord, ClaimedDelivery, Endpoint } from "../store/types.ts";
 import { VERSION } from "../version.ts";
-import type { HttpClient } from "./http-client.ts";
+import { decideNext } from "./decide-next.ts";
 
 /** Where a delivery goes and how it is signed, looked up per attempt. */
 export interface Destination {
@@ -36,100 +36,68 @@ export interface DeliverDeps {
 
 export type Deliverer = (claimed: ClaimedDelivery) => Promise<AttemptRecord | null>;
 
+const USER_AGENT = `hookgate/${VERSION}`;
+
 /** Builds the deliverer; it answers null when there is nothing to record (endpoint deleted meanwhile). */
 export function createDeliverer(deps: DeliverDeps): Deliverer {
   const { client, config, clock, ids } = deps;
-  const userAgent = `hookgate/${VERSION}`;
-  const signatureHeader = config.signing.header;
 
-  return async ({ delivery, payload }) => {
-    const destination = await deps.destination(delivery.endpointId);
-    if (!destination) return null;
-    const n = delivery.attemptCount + 1;
-    const startedAt = clock.now();
+  /** Sign: the request headers, signed with every active secret as the attempt starts. */
+  function sign({ delivery, payload }: ClaimedDelivery, destination: Destination, startedAt: number): Record<string, string> {
+    return signedHeaders({
+      custom: destination.endpoint?.headers ?? {},
+      userAgent: USER_AGENT,
+      simpleHeader: config.signing.header,
+      secrets: destination.secrets,
+      msgId: delivery.eventId,
+      at: startedAt,
+      body: payload,
+    });
+  }
 
-    // A disabled endpoint gets no request; test sends are the exception, so
-    // an operator can check whether it is back before enabling it.
-    if (destination.endpoint?.state === "disabled" && !delivery.isTest) {
-      return {
-        attempt: unsentAttempt({
-          id: ids("att"),
-          deliveryId: delivery.id,
-          endpointId: delivery.endpointId,
-          n,
-          startedAt,
-          error: "endpoint_disabled",
-          nextAttemptAt: null,
-          isTest: delivery.isTest,
-        }),
-        delivery,
-        next: { status: "failed" },
-        health: null,
-      };
-    }
-
-    const timestampSec = Math.floor(startedAt / 1000);
-    const requestHeaders: Record<string, string> = {
-      ...(destination.endpoint?.headers ?? {}),
-      "content-type": "application/json",
-      "user-agent": userAgent,
-      "webhook-id": delivery.eventId,
-      "webhook-timestamp": String(timestampSec),
-      "webhook-signature": standardSignatureHeader(destination.secrets, delivery.eventId, timestampSec, payload),
-      [signatureHeader]: simpleSignatureHeader(destination.secrets, payload),
-    };
-    const result = await client.send({
+  /** Send: one POST within the attempt's deadline; whatever the network or the receiver does comes back as data. */
+  function send({ delivery, payload }: ClaimedDelivery, headers: Record<string, string>): Promise<SendResult> {
+    return client.send({
       url: delivery.url,
-      headers: requestHeaders,
+      headers,
       body: payload,
       timeoutMs: config.delivery.timeout,
       responseBodyLimit: config.delivery.response_body_limit,
     });
+  }
 
-    let error: AttemptError | null = result.error?.code ?? null;
-    let gone = false;
-    if (error === null && result.statusCode !== null) {
-      const outcome = classifyStatus(result.statusCode);
-      if (!outcome.ok) {
-        error = outcome.error;
-        gone = outcome.gone;
-      }
-    }
-    const now = clock.now();
-    // Cut off by our own close at the shutdown deadline, not by the receiver:
-    // made again at once (the next start finds it overdue) whatever the
-    // schedule says, and no mark on the endpoint's health. As the lease
-    // takeover does with a crash's cut attempts.
-    const interrupted = error === "interrupted";
-    let next: AttemptRecord["next"];
-    if (error === null) {
-      next = { status: "succeeded" };
-    } else if (interrupted) {
-      next = delivery.isTest ? { status: "failed" } : { status: "pending", at: now };
-    } else if (gone || delivery.isTest) {
-      next = { status: "failed" };
-    } else {
-      const delay = nextRetryDelay({
-        failedAttempts: n - delivery.scheduleStart,
-        schedule: config.delivery.retry_schedule,
-        jitter: config.delivery.retry_jitter,
-        random: deps.random,
-        retryAfterMs: parseRetryAfter(result.responseHeaders?.["retry-after"], now),
-        statusCode: result.statusCode,
-      });
-      next = delay === null ? { status: "failed" } : { status: "pending", at: now + delay };
-    }
+  return async (claimed) => {
+    const { delivery } = claimed;
+    const destination = await deps.destination(delivery.endpointId);
+    if (!destination) return null;
+    const startedAt = clock.now();
 
-    const countsForHealth = destination.endpoint !== null && !delivery.isTest && !interrupted;
+    // A disabled endpoint gets no request; test sends are the exception, so
+    // an operator can check whether it is back before enabling it.
+    if (destination.endpoint?.state === "disabled" && !delivery.isTest) return refusedRecord(claimed, ids("att"), startedAt);
+
+    const requestHeaders = sign(claimed, destination, startedAt);
+    const result = await send(claimed, requestHeaders);
+    const outcome = classifyAttempt({ transportError: result.error?.code ?? null, statusCode: result.statusCode });
+    const { next, health } = decideNext({
+      delivery,
+      hasEndpoint: destination.endpoint !== null,
+      outcome,
+      statusCode: result.statusCode,
+      responseHeaders: result.responseHeaders,
+      now: clock.now(),
+      policy: config.delivery,
+      random: deps.random,
+    });
     return {
       attempt: {
         id: ids("att"),
         deliveryId: delivery.id,
-        n,
+        n: delivery.attemptCount + 1,
         startedAt,
         durationMs: Math.round(result.durationMs),
         statusCode: result.statusCode,
-        error,
+        error: outcome.error,
         requestHeaders,
         responseHeaders: result.responseHeaders,
         responseBody: result.responseBody,
@@ -138,11 +106,26 @@ export function createDeliverer(deps: DeliverDeps): Deliverer {
       },
       delivery,
       next,
-      health: !countsForHealth
-        ? null
-        : error === null
-          ? { success: true }
-          : { success: false, disableAfterMs: config.delivery.auto_disable_after, gone },
+      health,
     };
+  };
+}
+
+/** The record of an attempt refused because the endpoint is disabled: no request, the delivery fails, health stays. */
+function refusedRecord({ delivery }: ClaimedDelivery, id: string, startedAt: number): AttemptRecord {
+  return {
+    attempt: unsentAttempt({
+      id,
+      deliveryId: delivery.id,
+      endpointId: delivery.endpointId,
+      n: delivery.attemptCount + 1,
+      startedAt,
+      error: "endpoint_disabled",
+      nextAttemptAt: null,
+      isTest: delivery.isTest,
+    }),
+    delivery,
+    next: { status: "failed" },
+    health: null,
   };
 }

@@ -193,7 +193,7 @@ export class Dispatcher {
       moved = await this.store.deliveries.shiftSchedule(step, wall - step);
     } catch (err) {
       // Not moved: keep the step pending, so the next look tries again (tick logs the error).
-      this.clockSteps.unreport(step);
+      this.clockSteps.keepPending(step);
       throw err;
     }
     this.log.warn({ step_ms: step, deliveries: moved }, "wall clock stepped; pending deliveries moved with it");

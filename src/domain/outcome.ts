@@ -64,3 +64,22 @@ export function isRetryable(error: AttemptError, gone: boolean): boolean {
 export function measuresLatency(error: string | null): boolean {
   return error !== "endpoint_disabled" && error !== "interrupted";
 }
+
+/** What one attempt came to: the error to record (null: it succeeded) and whether the endpoint is gone. */
+export interface AttemptOutcome {
+  error: AttemptError | null;
+  gone: boolean;
+}
+
+/**
+ * Classifies a finished attempt from the HTTP client's result: a transport
+ * error wins over a status that arrived before it broke off (the body never
+ * came in full), otherwise the status decides. The client always answers
+ * one or the other.
+ */
+export function classifyAttempt(result: { transportError: AttemptError | null; statusCode: number | null }): AttemptOutcome {
+  if (result.transportError !== null) return { error: result.transportError, gone: false };
+  if (result.statusCode === null) return { error: null, gone: false };
+  const outcome = classifyStatus(result.statusCode);
+  return outcome.ok ? { error: null, gone: false } : { error: outcome.error, gone: outcome.gone };
+}

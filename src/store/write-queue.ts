@@ -22,12 +22,11 @@
  * A participant (the stats counter) can gather what the kept operations did
  * and write it once per batch, just before the COMMIT.
  */
+import { StoreUnavailableError } from "./errors.ts";
 import type { Database } from "bun:sqlite";
 
 /** The database could not commit; callers answer 503 and nothing was written. */
-export class StoreUnavailableError extends Error {
-  override readonly name = "StoreUnavailableError";
-}
+export { StoreUnavailableError };
 
 /** Told how a batch goes, to write its own summary of it in the same transaction. */
 export interface BatchParticipant {

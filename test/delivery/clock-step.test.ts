@@ -62,13 +62,13 @@ describe("ClockStepDetector", () => {
     }
   });
 
-  test("a step taken back with unreport is reported again by the next reading", () => {
+  test("a step kept pending is reported again by the next reading", () => {
     const clock = new FakeClock();
     const { detector, look } = watching(clock);
     look();
     clock.step(-HOUR);
     expect(look()).toBe(-HOUR);
-    detector.unreport(-HOUR);
+    detector.keepPending(-HOUR);
     clock.advance(1000);
     expect(look()).toBe(-HOUR);
     expect(look()).toBe(0);

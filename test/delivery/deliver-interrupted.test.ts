@@ -9,7 +9,7 @@ import { afterEach, expect, test } from "bun:test";
 import { FakeClock } from "../../src/clock.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { createDeliverer } from "../../src/delivery/deliver.ts";
-import { createHttpClient } from "../../src/delivery/http-client.ts";
+import { createHttpClient } from "../../src/http-client/http-client.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import type { Delivery, Endpoint } from "../../src/store/types.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ATTEMPT_ERRORS, type AttemptError, classifyStatus, isRetryable, measuresLatency, type StatusOutcome } from "../../src/domain/outcome.ts";
+import { ATTEMPT_ERRORS, type AttemptError, type AttemptOutcome, classifyAttempt, classifyStatus, isRetryable, measuresLatency, type StatusOutcome } from "../../src/domain/outcome.ts";
 
 /** Every integer from `from` to `to`, inclusive. */
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -120,5 +120,34 @@ describe("measuresLatency", () => {
 
   test.each(["endpoint_disabled", "interrupted"])("an attempt ending %p did not: nothing was sent, or hookgate cut it off", (error) => {
     expect(measuresLatency(error)).toBe(false);
+  });
+});
+
+describe("classifyAttempt", () => {
+  const transportErrors = ["timeout", "connection_refused", "connection_reset", "dns", "tls", "blocked_address"] as const;
+
+  const cases: [string, AttemptError | null, number | null, AttemptOutcome][] = [
+    ["a 2xx succeeds", null, 204, { error: null, gone: false }],
+    ["a 3xx fails as a redirect", null, 302, { error: "redirect", gone: false }],
+    ["a 5xx fails as http_status", null, 503, { error: "http_status", gone: false }],
+    ["a 410 fails as http_status and marks the endpoint gone", null, 410, { error: "http_status", gone: true }],
+    ["a timeout with no response fails as a timeout", "timeout", null, { error: "timeout", gone: false }],
+    ["a body cut off after a 200 fails as the transport error, not a success", "connection_reset", 200, { error: "connection_reset", gone: false }],
+    ["a body that trickled past the deadline after a 410 is a timeout and leaves the endpoint enabled", "timeout", 410, { error: "timeout", gone: false }],
+    ["a refused address fails as blocked_address", "blocked_address", null, { error: "blocked_address", gone: false }],
+  ];
+  test.each(cases)("%s", (_, transportError, statusCode, outcome) => {
+    expect(classifyAttempt({ transportError, statusCode })).toEqual(outcome);
+  });
+
+  test.each(transportErrors)("%p with no response is recorded as itself and retried", (transportError) => {
+    const outcome = classifyAttempt({ transportError, statusCode: null });
+    expect(outcome).toEqual({ error: transportError, gone: false });
+    expect(isRetryable(outcome.error!, outcome.gone)).toBe(true);
+  });
+
+  test.each(range(100, 599))("with no transport error, status %p means what classifyStatus says", (status) => {
+    const byStatus = classifyStatus(status);
+    expect(classifyAttempt({ transportError: null, statusCode: status })).toEqual(byStatus.ok ? { error: null, gone: false } : { error: byStatus.error, gone: byStatus.gone });
   });
 });

@@ -3,8 +3,18 @@
  * closed after each test (register `afterEach(fixture.cleanup)`), and the
  * attempt request the tests send.
  */
-import { createHttpClient, type HttpClient, type HttpClientOptions, type SendRequest } from "../../src/delivery/http-client.ts";
+import { once } from "node:events";
+import net from "node:net";
+import { createHttpClient, type HttpClient, type HttpClientOptions, type SendRequest } from "../../src/http-client/http-client.ts";
 import { startHostileServer, type Behaviour, type HostileServer } from "./hostile-server.ts";
+
+/** One request a `receiver` saw. */
+export interface Seen {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: Uint8Array;
+}
 
 export function clientFixture(defaults: { responseBodyLimit: number }) {
   const clients: HttpClient[] = [];
@@ -22,6 +32,43 @@ export function clientFixture(defaults: { responseBodyLimit: number }) {
       servers.push(server);
       return server;
     },
+    /** A Bun.serve receiver on 127.0.0.1 that records each request. */
+    receiver(respond: (req: Request) => Response | Promise<Response> = () => new Response("ok")) {
+      const seen: Seen[] = [];
+      const server = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        async fetch(req) {
+          seen.push({ method: req.method, url: req.url, headers: req.headers, body: new Uint8Array(await req.arrayBuffer()) });
+          return respond(req);
+        },
+      });
+      servers.push({ close: () => server.stop(true) });
+      return { url: `http://127.0.0.1:${server.port}`, port: server.port, seen };
+    },
+    /** A raw TCP server on 127.0.0.1 that counts connections and hands each socket to `onSocket`. */
+    async tcpServer(onSocket: (socket: net.Socket) => void) {
+      const sockets = new Set<net.Socket>();
+      let accepted = 0;
+      const server = net.createServer((socket) => {
+        accepted++;
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        // The client drops these connections on purpose; the resulting errors are expected.
+        socket.on("error", () => socket.destroy());
+        onSocket(socket);
+      });
+      server.listen(0, "127.0.0.1");
+      await once(server, "listening");
+      servers.push({
+        close() {
+          for (const s of sockets) s.destroy();
+          server.close();
+        },
+      });
+      const port = (server.address() as net.AddressInfo).port;
+      return { url: `http://127.0.0.1:${port}`, port, accepted: () => accepted, open: () => sockets.size };
+    },
     request(url: string, extra: Partial<SendRequest> = {}): SendRequest {
       return { url, headers: { "content-type": "application/json" }, body: '{"id":"evt_1"}', timeoutMs: 5_000, responseBodyLimit: defaults.responseBodyLimit, ...extra };
     },
@@ -30,4 +77,10 @@ export function clientFixture(defaults: { responseBodyLimit: number }) {
       for (const s of servers.splice(0)) s.close();
     },
   };
+}
+
+/** Waits for `cond` to hold, at most `ms`; tests then assert on it. */
+export async function waitFor(cond: () => boolean, ms = 3_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond() && Date.now() < until) await Bun.sleep(10);
 }

@@ -16,7 +16,7 @@ import type { HttpEnv, ReadinessCheck } from "../../src/http/deps.ts";
 import { leaseFor } from "../../src/app.ts";
 import { createDeliverer } from "../../src/delivery/deliver.ts";
 import { Dispatcher } from "../../src/delivery/dispatcher.ts";
-import { createHttpClient, type HttpClient, type Resolver } from "../../src/delivery/http-client.ts";
+import { createHttpClient, type HttpClient, type Resolver } from "../../src/http-client/http-client.ts";
 import { createTestSender } from "../../src/delivery/test-send.ts";
 import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger, type Logger } from "../../src/log.ts";

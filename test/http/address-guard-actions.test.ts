@@ -7,7 +7,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { createServer, type Server } from "node:net";
 import { once } from "node:events";
-import type { Resolver } from "../../src/delivery/http-client.ts";
+import type { Resolver } from "../../src/http-client/http-client.ts";
 import { createTestApi, type TestApi } from "../helpers/http-app.ts";
 
 let api: TestApi;

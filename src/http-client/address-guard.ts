@@ -14,6 +14,7 @@
 import { isIP } from "node:net";
 import { lookup } from "node:dns/promises";
 import { blockReasonForHost, blockReasonForIp, type BlockReason } from "../domain/address.ts";
+import { unbracketHost } from "../domain/host.ts";
 
 /** Resolves a host name to its addresses, like `dns.lookup(name, { all: true })`. */
 export type Resolver = (hostname: string) => Promise<{ address: string; family: 4 | 6 }[]>;
@@ -81,8 +82,7 @@ function pick(answers: { address: string; family: 4 | 6 }[]): { address: string;
  * that the connection goes to the address this attempt looked at.
  */
 export async function vetDestination(url: URL, resolver: Resolver, allowPrivate: boolean): Promise<VetResult> {
-  // URL keeps the brackets of an IPv6 literal; the guard and connect want the bare address.
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const host = unbracketHost(url.hostname);
   if (!allowPrivate) {
     const reason = blockReasonForHost(host);
     if (reason !== null) return refusal(host, null, reason);

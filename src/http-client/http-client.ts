@@ -32,6 +32,7 @@
 import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import { isHeaderName, isHeaderValue } from "../domain/headers.ts";
+import { bracketHost, unbracketHost } from "../domain/host.ts";
 import { vetDestination, systemResolver, type Resolver } from "./address-guard.ts";
 import { Budget } from "./attempt-budget.ts";
 import { ConnectionPool } from "./connection-pool.ts";
@@ -186,7 +187,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function attempt(req: SendRequest, url: URL, budget: Budget, started: number): Promise<SendResult> {
     const result: SendResult = { statusCode: null, responseHeaders: null, responseBody: null, truncated: false, error: null, durationMs: 0 };
     const fail = (code: TransportError, message: string): SendResult => ({ ...result, error: { code, message }, durationMs: now() - started });
-    const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const hostname = unbracketHost(url.hostname);
     const https = url.protocol === "https:";
     const port = Number(url.port || (https ? 443 : 80));
 
@@ -196,7 +197,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (vetted === "aborted") return fail(budget.expired ? "timeout" : "interrupted", budget.expired ? `timed out after ${req.timeoutMs} ms resolving ${hostname}` : "cut off: the HTTP client was closed");
     if (!vetted.ok) return fail(vetted.code, vetted.message);
 
-    const ip = vetted.family === 6 ? `[${vetted.address}]` : vetted.address;
+    const ip = bracketHost(vetted.address);
     const isIpHost = vetted.address === hostname;
     const where = isIpHost ? `${ip}:${port}` : `${hostname} (${ip}:${port})`;
     // SNI must not carry an IP literal (RFC 6066): Bun sends none for "" and still verifies the certificate against the IP.

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type net from "node:net";
-import { IDLE_MS } from "../../src/delivery/connection-pool.ts";
-import { createHttpClient, type SendResult } from "../../src/delivery/http-client.ts";
+import { IDLE_MS } from "../../src/http-client/connection-pool.ts";
+import { createHttpClient, type SendResult } from "../../src/http-client/http-client.ts";
 import { clientFixture } from "../helpers/client-fixture.ts";
 
 const { client, hostile, request, cleanup } = clientFixture({ responseBodyLimit: 4096 });

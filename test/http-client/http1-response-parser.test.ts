@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MAX_HEADER_LINES, ProtocolError, ResponseParser } from "../../src/delivery/http1-response-parser.ts";
+import { MAX_HEADER_LINES, ProtocolError, ResponseParser } from "../../src/http-client/http1-response-parser.ts";
 
 interface Parsed {
   status: number | null;

@@ -1,79 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+/**
+ * The HTTP client against well-behaved and plainly broken receivers on
+ * loopback: what a successful attempt returns, the body limit, the one
+ * deadline, transport errors, reuse and close. TLS is in
+ * http-client-tls.test.ts, deliberate misbehaviour in hostile-*.test.ts.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
 import { once } from "node:events";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import https from "node:https";
 import net from "node:net";
-import type { TLSSocket } from "node:tls";
-import { createHttpClient, type HttpClient, type Resolver, type SendRequest } from "../../src/delivery/http-client.ts";
-import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
+import { createHttpClient, type Resolver } from "../../src/http-client/http-client.ts";
+import { clientFixture, waitFor } from "../helpers/client-fixture.ts";
 
-const clients: HttpClient[] = [];
-const closers: (() => void)[] = [];
+const { client, receiver, tcpServer, request, cleanup } = clientFixture({ responseBodyLimit: 4096 });
 
-function client(options: Partial<Parameters<typeof createHttpClient>[0]> = {}): HttpClient {
-  const c = createHttpClient({ allowPrivateNetworks: true, ...options });
-  clients.push(c);
-  return c;
-}
-
-function request(url: string, extra: Partial<SendRequest> = {}): SendRequest {
-  return { url, headers: { "content-type": "application/json" }, body: '{"ok":true}', timeoutMs: 5_000, responseBodyLimit: 4096, ...extra };
-}
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: Headers;
-  body: Uint8Array;
-}
-
-/** A Bun.serve receiver on 127.0.0.1 that records each request. */
-function receiver(respond: (req: Request) => Response | Promise<Response> = () => new Response("ok")) {
-  const seen: Seen[] = [];
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
-      seen.push({ method: req.method, url: req.url, headers: req.headers, body: new Uint8Array(await req.arrayBuffer()) });
-      return respond(req);
-    },
-  });
-  closers.push(() => server.stop(true));
-  return { url: `http://127.0.0.1:${server.port}`, port: server.port, seen };
-}
-
-/** A raw TCP server on 127.0.0.1 that counts connections and hands each socket to `onSocket`. */
-async function tcpServer(onSocket: (socket: net.Socket) => void) {
-  const sockets = new Set<net.Socket>();
-  let accepted = 0;
-  const server = net.createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    // The client drops these connections on purpose; the resulting errors are expected.
-    socket.on("error", () => socket.destroy());
-    onSocket(socket);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  closers.push(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, port, accepted: () => accepted, open: () => sockets.size };
-}
-
-/** Waits for `cond` to hold, at most `ms`; tests then assert on it. */
-async function waitFor(cond: () => boolean, ms = 3_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond() && Date.now() < until) await Bun.sleep(10);
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  for (const close of closers.splice(0)) close();
-});
+afterEach(cleanup);
 
 describe("successful attempts", () => {
   test("returns the status, headers and body of a 2xx", async () => {
@@ -101,14 +40,15 @@ describe("successful attempts", () => {
   test("sends the given headers, the URL's host, and accept-encoding: identity", async () => {
     const r = receiver();
     const headers = { "content-type": "application/json", "webhook-id": "evt_1", "x-webhook-signature": "abc", "user-agent": "hookgate/test", "Accept-Encoding": "gzip", Host: "evil.test", "Content-Length": "1" };
-    await client().send(request(r.url, { headers }));
+    const sent = request(r.url, { headers });
+    await client().send(sent);
     const got = r.seen[0]!.headers;
     expect(got.get("webhook-id")).toBe("evt_1");
     expect(got.get("x-webhook-signature")).toBe("abc");
     expect(got.get("user-agent")).toBe("hookgate/test");
     expect(got.get("accept-encoding")).toBe("identity");
     expect(got.get("host")).toBe(`127.0.0.1:${r.port}`);
-    expect(got.get("content-length")).toBe(String(Buffer.byteLength('{"ok":true}')));
+    expect(got.get("content-length")).toBe(String(Buffer.byteLength(sent.body)));
   });
 
   test("returns a 302 without following it; the Location target receives nothing", async () => {
@@ -330,126 +270,5 @@ describe("close", () => {
 
   test("a URL that is not http(s) is a programming error, thrown at once", () => {
     expect(() => client().send(request("ftp://127.0.0.1/"))).toThrow("http or https");
-  });
-});
-
-describe("https", () => {
-  let pki: TempDir;
-  let ca: string;
-
-  function openssl(...args: string[]) {
-    const run = Bun.spawnSync(["openssl", ...args], { cwd: pki.path, stderr: "pipe", stdout: "pipe" });
-    if (run.exitCode !== 0) throw new Error(`openssl ${args[0]} failed: ${run.stderr.toString()}`);
-  }
-
-  beforeAll(() => {
-    // A throwaway CA and three leaf certificates for hooks.test: CA-signed, self-signed, expired.
-    pki = createTempDir("hookgate-pki-");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=hookgate test CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    writeFileSync(pki.join("leaf.ext"), "subjectAltName=DNS:hooks.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=hooks.test");
-    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.crt", "-days", "2", "-extfile", "leaf.ext");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out", "self.crt", "-days", "2", "-subj", "/CN=hooks.test",
-      "-addext", "subjectAltName=DNS:hooks.test");
-    // `openssl x509` cannot backdate in OpenSSL 3.0; `openssl ca` can, given a minimal database.
-    mkdirSync(pki.join("db"));
-    writeFileSync(pki.join("db/index.txt"), "");
-    writeFileSync(pki.join("db/serial"), "01\n");
-    writeFileSync(pki.join("ca.cnf"), [
-      "[ca]", "default_ca = d", "[d]", "dir = ./db", "database = $dir/index.txt", "serial = $dir/serial", "new_certs_dir = $dir",
-      "default_md = sha256", "policy = p", "[p]", "commonName = supplied", "[leaf]", "subjectAltName = DNS:hooks.test", "basicConstraints = CA:FALSE",
-    ].join("\n"));
-    openssl("ca", "-batch", "-config", "ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", "-in", "leaf.csr", "-out", "expired.crt",
-      "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-extensions", "leaf");
-    ca = readFileSync(pki.join("ca.crt"), "utf8");
-  });
-
-  afterAll(() => pki.cleanup());
-
-  async function tlsReceiver(certFile: string, keyFile = "leaf.key") {
-    const seen: { servername: string | false | null; host: string | undefined; localAddress: string | undefined }[] = [];
-    const server = https.createServer({ key: readFileSync(pki.join(keyFile)), cert: readFileSync(pki.join(certFile)) }, (req, res) => {
-      seen.push({ servername: (req.socket as TLSSocket).servername, host: req.headers.host, localAddress: req.socket.localAddress });
-      req.resume();
-      req.on("end", () => res.end("secure ok"));
-    });
-    let connections = 0;
-    server.on("secureConnection", () => connections++);
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    closers.push(() => server.close());
-    return { port: (server.address() as net.AddressInfo).port, seen, connections: () => connections };
-  }
-
-  const toLoopback = (calls: string[]): Resolver => async (name) => {
-    calls.push(name);
-    return [{ address: "127.0.0.1", family: 4 }];
-  };
-
-  test("with the CA trusted: 200, SNI and Host are the hostname, the socket went to the vetted 127.0.0.1", async () => {
-    const server = await tlsReceiver("leaf.crt");
-    const calls: string[] = [];
-    const result = await client({ resolver: toLoopback(calls), ca }).send(request(`https://hooks.test:${server.port}/hook`));
-    expect(result.error).toBeNull();
-    expect(result.statusCode).toBe(200);
-    expect(new TextDecoder().decode(result.responseBody!)).toBe("secure ok");
-    expect(calls).toEqual(["hooks.test"]);
-    expect(server.seen).toEqual([{ servername: "hooks.test", host: `hooks.test:${server.port}`, localAddress: "127.0.0.1" }]);
-  });
-
-  test("an IP-literal https URL is verified against the IP and sends no SNI", async () => {
-    const server = await tlsReceiver("leaf.crt");
-    const resolver: Resolver = async () => {
-      throw new Error("an IP literal must not be resolved");
-    };
-    const result = await client({ resolver, ca }).send(request(`https://127.0.0.1:${server.port}/`));
-    expect(result.error).toBeNull();
-    expect(result.statusCode).toBe(200);
-    expect(server.seen).toHaveLength(1);
-    expect(server.seen[0]!.servername || null).toBeNull();
-    expect(server.seen[0]!.host).toBe(`127.0.0.1:${server.port}`);
-  });
-
-  test("attempts to one https origin share a connection", async () => {
-    const server = await tlsReceiver("leaf.crt");
-    const c = client({ resolver: toLoopback([]), ca });
-    for (let i = 0; i < 10; i++) expect((await c.send(request(`https://hooks.test:${server.port}/`))).statusCode).toBe(200);
-    expect(server.connections()).toBe(1);
-  });
-
-  test("a certificate from an untrusted CA is tls", async () => {
-    const server = await tlsReceiver("leaf.crt");
-    const result = await client({ resolver: toLoopback([]) }).send(request(`https://hooks.test:${server.port}/`));
-    expect(result.error?.code).toBe("tls");
-    expect(server.seen).toHaveLength(0);
-  });
-
-  test("a self-signed certificate is tls, even with a CA configured", async () => {
-    const server = await tlsReceiver("self.crt", "self.key");
-    const result = await client({ resolver: toLoopback([]), ca }).send(request(`https://hooks.test:${server.port}/`));
-    expect(result.error?.code).toBe("tls");
-    expect(result.error?.message).toContain("self signed");
-  });
-
-  test("an expired certificate is tls", async () => {
-    const server = await tlsReceiver("expired.crt");
-    const result = await client({ resolver: toLoopback([]), ca }).send(request(`https://hooks.test:${server.port}/`));
-    expect(result.error?.code).toBe("tls");
-    expect(result.error?.message).toContain("CERT_HAS_EXPIRED");
-  });
-
-  test("a certificate for another name is tls: the check uses the URL's hostname, not the IP", async () => {
-    const server = await tlsReceiver("leaf.crt");
-    const result = await client({ resolver: toLoopback([]), ca }).send(request(`https://other.test:${server.port}/`));
-    expect(result.error?.code).toBe("tls");
-    expect(result.error?.message).toContain("ERR_TLS_CERT_ALTNAME_INVALID");
-    expect(server.seen).toHaveLength(0);
-  });
-
-  test("https to a port that speaks plain http is tls", async () => {
-    const r = receiver();
-    const result = await client({ resolver: toLoopback([]), ca }).send(request(`https://hooks.test:${r.port}/`));
-    expect(result.error?.code).toBe("tls");
   });
 });

@@ -3,7 +3,7 @@
  * or the HTTP/1.1 parser's refusal) into a TransportError and a message an
  * operator can act on. The socket codes are the ones Bun 1.4.4 was observed
  * to report, against real misbehaving servers (see
- * test/delivery/hostile-subscribers.test.ts).
+ * test/http-client/hostile-*.test.ts).
  */
 
 /**

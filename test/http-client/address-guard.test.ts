@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { once } from "node:events";
 import net from "node:net";
-import { ALLOW_PRIVATE_KEY, vetDestination, type Resolver } from "../../src/delivery/address-guard.ts";
-import { createHttpClient, type HttpClient } from "../../src/delivery/http-client.ts";
+import { ALLOW_PRIVATE_KEY, vetDestination, type Resolver } from "../../src/http-client/address-guard.ts";
+import { createHttpClient, type HttpClient } from "../../src/http-client/http-client.ts";
 
 type Answer = { address: string; family: 4 | 6 }[];
 
