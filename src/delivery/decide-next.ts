@@ -1,7 +1,7 @@
 /**
  * The decide stage: from what an attempt came to, the delivery's next state
  * (domain/next-state.ts) and how the endpoint's health moves. Test sends are
- * left out of the failure streak (API.md: an operator probing a broken
+ * left out of the failure streak (the README: an operator probing a broken
  * endpoint must not push it towards auto-disable), and a one-off
  * callback_url delivery has no endpoint whose health could move.
  */

@@ -1,5 +1,5 @@
 /**
- * What becomes of a delivery after one attempt (API.md §5): a success ends
+ * What becomes of a delivery after one attempt (README, "Events and deliveries"): a success ends
  * it; a failure that is not retried (a gone endpoint, a disabled one, any
  * failure of a test send) ends it as failed; any other failure waits for
  * its turn in the retry schedule, or fails once the schedule is spent.

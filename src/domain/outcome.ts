@@ -1,5 +1,5 @@
 /**
- * What an attempt's result means for the delivery (API.md §5): any 2xx
+ * What an attempt's result means for the delivery (README, "Events and deliveries"): any 2xx
  * succeeds; a 3xx fails as `redirect` because redirects are not followed (a
  * signed request must not be replayed to a URL the operator never approved);
  * every other status fails as `http_status`, and a 410 also disables the
@@ -12,7 +12,7 @@
  * health, and its duration measures the cut, not the receiver.
  */
 
-/** Every value of an attempt's `error` field, in API.md's order. */
+/** Every value of an attempt's `error` field, in the documented order. */
 export const ATTEMPT_ERRORS = [
   "timeout",
   "connection_refused",

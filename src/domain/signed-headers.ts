@@ -1,5 +1,5 @@
 /**
- * The headers every attempt carries (API.md §4): the endpoint's custom
+ * The headers every attempt carries (README, "What a subscriber receives"): the endpoint's custom
  * headers, then ours, which win a clash, so an endpoint cannot forge its
  * own webhook-id or signature. Both signatures cover the same body and the
  * webhook-timestamp is the attempt's start in whole seconds, so a receiver

@@ -8,7 +8,7 @@ import type { InterruptedAttempt } from "./types.ts";
 
 /**
  * The attempts a dead process was making when it died, recorded as failed
- * with "interrupted" (API.md): whether the request reached the subscriber is
+ * with "interrupted": whether the request reached the subscriber is
  * unknown, so the delivery is made again at once (at least once); the retry
  * schedule continues from the counted attempt. The endpoint's health is left
  * alone: the cut was hookgate's crash, not the endpoint's answer. The
