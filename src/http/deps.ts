@@ -1,4 +1,4 @@
-/** What the HTTP layer is given by app.ts; handlers reach nothing else. */
+/** What the HTTP layer is given by daemon.ts; handlers reach nothing else. */
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import type { IdGenerator } from "../domain/ids.ts";

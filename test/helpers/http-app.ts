@@ -13,7 +13,7 @@ import { openDatabase } from "../../src/db/open.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { createHttpApp } from "../../src/http/app.ts";
 import type { HttpEnv, ReadinessCheck } from "../../src/http/deps.ts";
-import { leaseFor } from "../../src/app.ts";
+import { leaseFor } from "../../src/daemon.ts";
 import { createDeliverer } from "../../src/delivery/deliver.ts";
 import { Dispatcher } from "../../src/delivery/dispatcher.ts";
 import { createHttpClient, type HttpClient, type Resolver } from "../../src/delivery/http-client.ts";
