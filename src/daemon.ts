@@ -1,7 +1,8 @@
 /**
  * Wires the parts into a running daemon: data dir and database, store,
- * generated secrets, delivery engine, jobs, HTTP server. `stop()` undoes it
- * in the order shutdown.ts documents.
+ * generated secrets, delivery engine, operations, jobs, and the HTTP server
+ * with both faces (faces.ts). `stop()` undoes it in the order shutdown.ts
+ * documents.
  */
 import type { Server } from "bun";
 import { randomBytes as nodeRandomBytes } from "node:crypto";
@@ -17,17 +18,18 @@ import { createDeliverer, type Destination } from "./delivery/deliver.ts";
 import { Dispatcher } from "./delivery/dispatcher.ts";
 import { createHttpClient } from "./delivery/http-client.ts";
 import { createTestSender } from "./delivery/test-send.ts";
-import { createHttpApp } from "./http/app.ts";
+import { composeFaces } from "./faces.ts";
 import { createIngest } from "./ingest/ingest.ts";
 import { maintenanceJobs } from "./jobs/maintenance-jobs.ts";
 import { startJobs } from "./jobs/scheduler.ts";
 import type { Logger } from "./log.ts";
 import { createHookgateMetrics } from "./metrics/hookgate-metrics.ts";
+import { createOperations } from "./operations/operations.ts";
 import { StartupError } from "./startup-error.ts";
 import { createSqliteStore } from "./store/sqlite-store.ts";
 import type { Store } from "./store/types.ts";
+import { StoreUnavailableError } from "./store/errors.ts";
 import { VERSION } from "./version.ts";
-import { StoreUnavailableError } from "./store/write-queue.ts";
 
 export interface RunningApp {
   /** Base URL the server listens on (the real port when 0 was asked). */
@@ -109,9 +111,20 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     await dispatcher.start();
     const jobs = startJobs(maintenanceJobs({ store, clock, config, log: log.child({ component: "jobs" }), wake }), log.child({ component: "jobs" }));
 
-    const http = createHttpApp({
+    const ops = createOperations({
       config,
       store,
+      clock,
+      ids,
+      randomBytes,
+      ingest,
+      wake,
+      testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
+      metrics,
+    });
+    const http = composeFaces({
+      config,
+      ops,
       clock,
       ids,
       randomBytes,
@@ -129,9 +142,6 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
           },
         },
       ],
-      ingest,
-      wake,
-      testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
       metrics,
     });
 
