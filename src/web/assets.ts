@@ -23,7 +23,7 @@ const ASSETS: Record<string, Asset> = {
 };
 
 /** GET /assets/:name, revalidated by ETag so a new build is picked up at once. */
-export function assetRoutes() {
+export function assetFiles() {
   const app = new Hono();
   app.get("/:name", (c) => {
     const found = ASSETS[c.req.param("name")];

@@ -12,17 +12,17 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { constantTimeEqual } from "../../domain/secret.ts";
 import { ADMIN } from "../../operations/principal.ts";
-import { assetRoutes } from "../assets.ts";
+import { assetFiles } from "../assets.ts";
 import { crossSiteProblem, CSRF_FIELD, csrfTokenMatches } from "../csrf.ts";
 import { refusalOf } from "../refusal.ts";
 import { LoginLimiter, SessionStore } from "../session.ts";
 import type { WebEnv } from "../web-env.ts";
 import type { ConsoleDeps } from "./console-deps.ts";
 import { Layout } from "./layout.tsx";
-import { dashboardRoutes } from "./pages/dashboard.tsx";
-import { deliveryRoutes } from "./pages/deliveries.tsx";
+import { dashboardPages } from "./pages/dashboard.tsx";
+import { deliveryLogPages } from "./pages/delivery-log.tsx";
 import { LoginPage } from "./pages/login.tsx";
-import { webhookRoutes } from "./pages/webhooks.tsx";
+import { webhookPages } from "./pages/webhooks.tsx";
 
 export const SESSION_COOKIE = "hookgate_session";
 
@@ -93,7 +93,7 @@ export function createConsole(deps: ConsoleDeps) {
   };
   for (const path of PRIVATE) app.use(path, requireSession);
 
-  app.route("/assets", assetRoutes());
+  app.route("/assets", assetFiles());
 
   app.get("/login", (c) => {
     if (sessions.touch(getCookie(c, SESSION_COOKIE))) return c.redirect("/", 303);
@@ -133,9 +133,9 @@ export function createConsole(deps: ConsoleDeps) {
     return c.redirect("/login", 303);
   });
 
-  app.route("/", dashboardRoutes(deps));
-  app.route("/webhooks", webhookRoutes(deps, sessions));
-  app.route("/deliveries", deliveryRoutes(deps, sessions));
+  app.route("/", dashboardPages(deps));
+  app.route("/webhooks", webhookPages(deps, sessions));
+  app.route("/deliveries", deliveryLogPages(deps, sessions));
 
   // Errors on console pages are pages too, not the API's JSON: a refusal
   // answers with its status and words, anything else is a logged 500.

@@ -20,7 +20,7 @@ const WINDOWS: StatsWindow[] = statsWindowSchema.options;
 /** Endpoints looked up to show their URLs beside their figures. */
 const URL_LOOKUP = 1000;
 
-export function dashboardRoutes(deps: PageDeps) {
+export function dashboardPages(deps: PageDeps) {
   const { ops, clock } = deps;
   const query = z.strictObject({ window: statsWindowSchema.default("24h") });
   const app = new Hono<WebEnv>();

@@ -8,7 +8,7 @@ import { When } from "../../format.tsx";
 import { ActionButton, CsrfField } from "../../layout.tsx";
 import type { Flash } from "../../session.ts";
 import { Layout } from "../layout.tsx";
-import { DeliveryTable } from "./delivery-table.tsx";
+import { DeliveryList } from "./delivery-list.tsx";
 import { ActionResult, HealthBadge, StateBadge } from "./webhook-parts.tsx";
 
 export interface WebhookPageProps {
@@ -109,7 +109,7 @@ export function WebhookPage(props: WebhookPageProps) {
       </section>
       <section>
         <h2>Latest deliveries</h2>
-        <DeliveryTable deliveries={props.recent} now={now} showEndpoint={false} />
+        <DeliveryList deliveries={props.recent} now={now} showEndpoint={false} />
         <p>
           <a href={`/deliveries?endpoint_id=${e.id}`}>Full delivery log for this webhook →</a>
         </p>

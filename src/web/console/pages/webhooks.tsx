@@ -30,7 +30,7 @@ const PAGE_SIZE = 50;
 /** Latest deliveries on a webhook's page. */
 const RECENT_DELIVERIES = 10;
 
-export function webhookRoutes(deps: PageDeps, sessions: SessionStore) {
+export function webhookPages(deps: PageDeps, sessions: SessionStore) {
   const { ops, clock } = deps;
   const { endpoints } = ops;
   const schemas = endpointSchemas(deps.config);

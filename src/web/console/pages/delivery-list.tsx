@@ -3,7 +3,7 @@
 import type { DeliveryRecord } from "../../../operations/deliveries.ts";
 import { DeliveryStatus, When } from "../../format.tsx";
 
-export function DeliveryTable(props: { deliveries: DeliveryRecord[]; now: number; showEndpoint?: boolean }) {
+export function DeliveryList(props: { deliveries: DeliveryRecord[]; now: number; showEndpoint?: boolean }) {
   if (props.deliveries.length === 0) return <p class="card muted">No deliveries match.</p>;
   return (
     <table class="stack deliveries">

@@ -16,13 +16,13 @@ import type { WebEnv } from "../../web-env.ts";
 import type { PageDeps } from "../console-deps.ts";
 import { Layout } from "../layout.tsx";
 import { DeliveryPage } from "./delivery.tsx";
-import { DeliveryTable } from "./delivery-table.tsx";
+import { DeliveryList } from "./delivery-list.tsx";
 
 const PAGE_SIZE = 50;
 /** Endpoints offered in the filter; beyond this, the endpoint's own page links to its log. */
 const FILTER_ENDPOINTS = 200;
 
-export function deliveryRoutes(deps: PageDeps, sessions: SessionStore) {
+export function deliveryLogPages(deps: PageDeps, sessions: SessionStore) {
   const { ops, clock } = deps;
   const filterQuery = z.strictObject({
     cursor: pageQuery("dlv").cursor,
@@ -46,7 +46,7 @@ export function deliveryRoutes(deps: PageDeps, sessions: SessionStore) {
       <Layout title="Delivery log" nav="deliveries" csrf={session.csrfToken} flash={sessions.takeFlash(session)}>
         <h1>Delivery log</h1>
         <Filters endpoints={endpoints.items} eventTypes={deps.config.event_types.map((t) => t.name)} values={filters} />
-        <DeliveryTable deliveries={shown.items} now={clock.now()} />
+        <DeliveryList deliveries={shown.items} now={clock.now()} />
         <p class="pager">
           {q.cursor && <a href={`/deliveries?${new URLSearchParams(clean(filters))}`}>← Newest</a>}
           {older && <a href={older}>Older →</a>}
