@@ -4,7 +4,7 @@
  * Operator mistakes (bad config, locked or corrupt data dir) end with a
  * plain message and a distinct exit code, never a stack trace.
  */
-import { startApp } from "./app.ts";
+import { startApp } from "./daemon.ts";
 import { writeCommandOutput } from "./command-output.ts";
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, type LoadedConfig } from "./config/load.ts";
 import { renderConfig, renderSources } from "./config/render.ts";

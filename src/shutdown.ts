@@ -1,11 +1,11 @@
 /**
- * Signal handling. The first SIGTERM or SIGINT stops (app.ts has the order):
+ * Signal handling. The first SIGTERM or SIGINT stops (daemon.ts has the order):
  * no new connections and no new claims at once, then open requests and
  * attempts in flight get until one deadline, then jobs stop, the database is
  * checkpointed and closed, and the process exits 0. A second signal exits at
  * once. The handlers are installed before the daemon logs "listening".
  */
-import type { RunningApp } from "./app.ts";
+import type { RunningApp } from "./daemon.ts";
 import { flushThenExit, type Logger } from "./log.ts";
 import { notifyStopping } from "./systemd/notify.ts";
 

@@ -48,7 +48,7 @@ export function openDatabase(dataDir: string): OpenedDatabase {
  * A StartupError explaining that the database file itself is the problem
  * (not SQLite, damaged, unreadable), for an error met while opening or first
  * using it; null for any other error. Damage can surface after the open, when
- * start-up first reads or writes a damaged page, so app.ts asks too. The
+ * start-up first reads or writes a damaged page, so daemon.ts asks too. The
  * error may come wrapped (a failed group commit keeps it as its cause).
  */
 export function unusableDatabase(err: unknown, path: string): StartupError | null {

@@ -1,18 +1,20 @@
 /**
- * The HTTP application. The global middleware is listed here, in the order
- * it runs; each resource is a sub-app mounted below it. One onError renders
- * every failure in the API's error shape.
+ * The API face: the probes, /metrics, /openapi.json and /v1/*, each
+ * resource a sub-app. The middleware in front of every face (request id,
+ * access log, body limit) is the wiring's (src/faces.ts); what is listed
+ * here runs after it, in order. One onError renders every failure in the
+ * API's error shape, and maps the domain errors to it.
  */
+import type { ErrorHandler, NotFoundHandler } from "hono";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { isDomainError } from "../domain/errors.ts";
+import type { Logger } from "../log.ts";
+import { StoreUnavailableError } from "../store/errors.ts";
 import type { HttpDeps, HttpEnv } from "./deps.ts";
 import type { ApiSchemas } from "./openapi/api-routes.ts";
-import { ApiError, notFound } from "./errors.ts";
-import { accessLog } from "./middleware/access-log.ts";
-import { adminAuth } from "./middleware/admin-auth.ts";
-import { bodyLimit } from "./middleware/body-limit.ts";
-import { requestId } from "./middleware/request-id.ts";
-import { StoreUnavailableError } from "../store/write-queue.ts";
+import { ApiError, apiErrorFor, routeNotFound } from "./errors.ts";
+import { adminAuth } from "./middleware/bearer-token.ts";
 import { deliveryRoutes } from "./routes/deliveries.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -21,38 +23,47 @@ import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { statsRoutes } from "./routes/stats.ts";
-import { endpointSchemas } from "./schemas/endpoint.ts";
+import { endpointSchemas } from "../operations/input/endpoint.ts";
 import { eventSchemas } from "./schemas/event.ts";
-import { consoleRoutes } from "../console/routes.tsx";
 
-/** Builds the Hono app; tests call `app.request()` on it directly. */
+/** Builds the API face; the wiring mounts it at "/" beside the console. */
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
-  const log = deps.log.child({ component: "http" });
   // Built once from the config: the routes validate with these very objects, and /openapi.json describes them.
   const schemas: ApiSchemas = { endpoint: endpointSchemas(deps.config), event: eventSchemas(deps.config) };
 
-  // Global middleware, in order.
-  app.use(requestId(deps.ids, log)); // 1. request id + child logger
-  app.use(accessLog(deps.clock)); //    2. one line per request, after the answer
-  app.use(bodyLimit(deps.config.server.max_body)); // 3. 413 before any body is read
-  app.use("/v1/*", adminAuth(deps.adminToken)); //  4. bearer token for the API
+  app.use("/v1/*", adminAuth(deps.adminToken)); // bearer token for the API; sets the principal
 
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps)); // open, or its own bearer token (server.metrics_token)
   app.route("/", openApiRoutes(schemas)); // unauthenticated: documentation, no data
-  app.route("/v1/endpoints", endpointRoutes(deps, schemas.endpoint));
-  app.route("/v1/event-types", eventTypeRoutes(deps));
-  app.route("/v1/events", eventRoutes(deps, deps.ingest, schemas.event));
-  app.route("/v1/deliveries", deliveryRoutes(deps, deps.wake));
-  app.route("/v1/stats", statsRoutes(deps));
-  // The web console: its own session-cookie login, never valid for /v1/*.
-  app.route("/", consoleRoutes(deps, deps.console));
+  app.route("/v1/endpoints", endpointRoutes(deps.ops, schemas.endpoint));
+  app.route("/v1/event-types", eventTypeRoutes(deps.ops));
+  app.route("/v1/events", eventRoutes(deps.ops, schemas.event));
+  app.route("/v1/deliveries", deliveryRoutes(deps.ops));
+  app.route("/v1/stats", statsRoutes(deps.ops));
 
-  app.notFound((c) => c.json(notFound(`route ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  app.notFound(answerRouteNotFound);
+  app.onError(answerApiError(deps.log));
+  return app;
+}
 
-  app.onError((err, c) => {
+/** A path no face serves: the API's 404. The wiring installs it for the whole server. */
+export const answerRouteNotFound: NotFoundHandler<HttpEnv> = (c) => c.json(routeNotFound(c.req.method, c.req.path).toJSON(), 404);
+
+/**
+ * Every failure in the API's error shape: domain errors as apiErrorFor maps
+ * them, a store that cannot commit as 503, Hono's own client errors as
+ * 400/422, anything else a logged 500. The wiring installs it in front of
+ * both faces too, for the shared middleware (a body over the limit).
+ */
+export function answerApiError(log: Logger): ErrorHandler<HttpEnv> {
+  return (err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (isDomainError(err)) {
+      const answer = apiErrorFor(err);
+      return c.json(answer.toJSON(), answer.status);
+    }
     if (err instanceof StoreUnavailableError) {
       (c.get("log") ?? log).error({ err, method: c.req.method, path: c.req.path }, "database unavailable");
       return c.json(new ApiError(503, "unavailable", "the database cannot commit right now; nothing was written, retry later").toJSON(), 503);
@@ -63,7 +74,5 @@ export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
     }
     (c.get("log") ?? log).error({ err, method: c.req.method, path: c.req.path }, "internal error");
     return c.json(new ApiError(500, "internal_error", "internal error; see the server log for this request id").toJSON(), 500);
-  });
-
-  return app;
+  };
 }

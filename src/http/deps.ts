@@ -1,13 +1,10 @@
-/** What the HTTP layer is given by app.ts; handlers reach nothing else. */
+/** What the API face is given by the wiring; handlers reach nothing else. */
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
-import type { IdGenerator } from "../domain/ids.ts";
 import type { Logger } from "../log.ts";
-import type { TestSender } from "../delivery/test-send.ts";
-import type { Ingest } from "../ingest/ingest.ts";
 import type { HookgateMetrics } from "../metrics/hookgate-metrics.ts";
-import type { Store } from "../store/types.ts";
-import type { ConsoleOptions } from "../console/routes.tsx";
+import type { Operations } from "../operations/operations.ts";
+import type { Principal } from "../operations/principal.ts";
 
 /** A named condition /readyz requires; throws (or rejects) when not met. */
 export interface ReadinessCheck {
@@ -16,28 +13,25 @@ export interface ReadinessCheck {
 }
 
 export interface HttpDeps {
+  /** For the request schemas (catalog, URL rules) and the metrics token. */
   config: Config;
-  store: Store;
+  ops: Operations;
   clock: Clock;
-  ids: IdGenerator;
-  randomBytes: (n: number) => Uint8Array;
+  /** The http component's logger, for failures no request logger saw. */
   log: Logger;
   adminToken: string;
   readiness: ReadinessCheck[];
-  ingest: Ingest;
-  /** Tells the dispatcher there is new due work (a retry, a recovery). */
-  wake: () => void;
-  testSend: TestSender;
-  /** The /metrics exposition, and what the routes report to it (deleted endpoints). */
-  metrics: Pick<HookgateMetrics, "render" | "endpointDeleted">;
-  /** Session and login-throttle settings of the web console; defaults when absent. */
-  console?: ConsoleOptions;
+  /** The /metrics exposition. */
+  metrics: Pick<HookgateMetrics, "render">;
 }
 
 /** Hono's per-request variables. */
 export interface HttpEnv {
   Variables: {
+    /** Set by the request-id middleware in front of every face. */
     requestId: string;
     log: Logger;
+    /** Who is asking; set by the bearer-token auth on /v1/*. */
+    principal: Principal;
   };
 }

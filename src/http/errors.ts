@@ -1,18 +1,20 @@
 /**
  * The one error shape of the API:
- * `{ "error": { "code", "message", "details"? } }`. Handlers throw ApiError
- * through the helpers below; `onError` in app.ts renders it.
+ * `{ "error": { "code", "message", "details"? } }`. The edge's own refusals
+ * (unreadable JSON, a missing token, a body over the limit, a route that
+ * does not exist) are ApiErrors made here; the operations' domain errors
+ * become ApiErrors in `apiErrorFor`, the one mapping. `answerApiError` in app.ts
+ * renders both.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { Conflict, Forbidden, Invalid, NotFound, type DomainError, type InvalidDetail } from "../domain/errors.ts";
 
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+export type ErrorDetail = InvalidDetail;
 
 export type ErrorCode =
   | "invalid_json"
   | "unauthorized"
+  | "forbidden"
   | "not_found"
   | "conflict"
   | "payload_too_large"
@@ -40,15 +42,17 @@ export class ApiError extends Error {
 
 export const invalidJson = (message: string) => new ApiError(400, "invalid_json", message);
 export const unauthorized = () => new ApiError(401, "unauthorized", "missing or wrong bearer token");
-export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);
-export const conflict = (message: string) => new ApiError(409, "conflict", message);
+export const routeNotFound = (method: string, path: string) => new ApiError(404, "not_found", `route ${method} ${path} not found`);
 export const payloadTooLarge = (limit: number) =>
   new ApiError(413, "payload_too_large", `request body is larger than server.max_body (${limit} bytes)`);
-export const unavailable = (message: string) => new ApiError(503, "unavailable", message);
+export const unavailable = (message: string, details?: ErrorDetail[]) => new ApiError(503, "unavailable", message, details);
 
-/** A 422 whose message is the first problem and whose details list them all. */
-export function validationFailed(details: ErrorDetail[]): ApiError {
-  const first = details[0];
-  const message = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : "invalid request";
-  return new ApiError(422, "validation_failed", message, details);
+/** How the API answers a domain error: its status, code and words. */
+export function apiErrorFor(err: DomainError): ApiError {
+  if (err instanceof NotFound) return new ApiError(404, "not_found", err.message);
+  if (err instanceof Conflict) return new ApiError(409, "conflict", err.message);
+  if (err instanceof Forbidden) return new ApiError(403, "forbidden", err.message);
+  if (err instanceof Invalid) return new ApiError(422, "validation_failed", err.message, err.details);
+  const unmapped: never = err;
+  throw new Error(`no API answer for ${String(unmapped)}`);
 }

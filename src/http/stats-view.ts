@@ -1,8 +1,8 @@
 /**
  * How stats look on the wire, like views.ts: snake_case, RFC 3339 times.
- * Its own module so the console can render the same shapes.
+ * Its own module, as the stats are a resource of their own.
  */
-import type { BacklogSnapshot, Percentiles, StatsFigures, StatsReport } from "../store/types.ts";
+import type { BacklogSnapshot, Percentiles, StatsFigures, StatsReport } from "../domain/model.ts";
 import { time } from "./views.ts";
 
 function percentilesView(p: Percentiles) {

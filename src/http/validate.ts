@@ -1,7 +1,13 @@
-/** Edge validation: JSON bodies and query strings through zod, failures as 400/422. */
+/**
+ * Edge validation: reading JSON bodies and query strings, then the shared
+ * schemas (src/operations/input/). Unreadable JSON is the API's own 400;
+ * everything else that is refused is an Invalid, a 422 through onError.
+ */
 import type { Context } from "hono";
 import { z } from "zod";
-import { invalidJson, validationFailed, type ErrorDetail } from "./errors.ts";
+import { Invalid, type InvalidDetail } from "../domain/errors.ts";
+import { parseInput, singleValuedQuery } from "../operations/input/parse.ts";
+import { invalidJson } from "./errors.ts";
 
 /**
  * How deeply a request body may nest objects and arrays. Bodies nested far
@@ -31,7 +37,7 @@ export async function readOptionalJson(c: Context): Promise<unknown> {
   if (text.trim() === "") return undefined;
   // Before parsing, so nothing deeper than the limit is ever recursed over.
   if (nestingExceeds(text, MAX_JSON_DEPTH)) {
-    throw validationFailed([{ path: "", message: `nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` }]);
+    throw new Invalid([{ path: "", message: `nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` }]);
   }
   let value: unknown;
   try {
@@ -41,7 +47,7 @@ export async function readOptionalJson(c: Context): Promise<unknown> {
     throw invalidJson(`request body is not valid JSON: ${err.message}`);
   }
   const problem = unsafeValue(value);
-  if (problem) throw validationFailed([problem]);
+  if (problem) throw new Invalid([problem]);
   return value;
 }
 
@@ -52,7 +58,7 @@ export async function readOptionalJson(c: Context): Promise<unknown> {
  */
 export async function noBody(c: Context): Promise<void> {
   const value = await readOptionalJson(c);
-  if (value !== undefined) parseWith(emptyBodySchema, value);
+  if (value !== undefined) parseInput(emptyBodySchema, value);
 }
 
 /** The only body a call that takes none accepts (when it has a body at all). */
@@ -61,40 +67,17 @@ export const emptyBodySchema = z.strictObject({}, { error: "expected no body, or
 /** Reads an optional JSON body and validates it with `schema`; an empty body counts as `{}`, a JSON null does not. */
 export async function optionalJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   const value = await readOptionalJson(c);
-  return parseWith(schema, value === undefined ? {} : value);
-}
-
-/** Validates `value` with `schema`; every problem becomes a detail of one 422. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw validationFailed(result.error.issues.flatMap(toDetails));
+  return parseInput(schema, value === undefined ? {} : value);
 }
 
 /** Reads and validates a JSON body in one step. */
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  return parseWith(schema, await readJson(c));
+  return parseInput(schema, await readJson(c));
 }
 
-/**
- * Validates the query string with `schema`. Every parameter takes one value
- * and needs a name: a repeated one is refused, or `?limit=5&limit=oops`
- * would silently use whichever copy the parser kept, and so is a nameless
- * one (`?=x`), which Hono's own parser drops without a word.
- */
+/** Validates the query string with `schema`, one value per named parameter (see singleValuedQuery). */
 export function queryParams<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  const values = new Map<string, string>();
-  const problems: ErrorDetail[] = [];
-  for (const [name, value] of new URL(c.req.url).searchParams) {
-    if (name === "") problems.push({ path: "", message: `a query parameter has no name (its value: ${JSON.stringify(value.slice(0, 64))})` });
-    else if (values.has(name)) {
-      if (!problems.some((p) => p.path === name)) problems.push({ path: name, message: "given more than once; expected one value" });
-    }
-    else values.set(name, value);
-  }
-  if (problems.length > 0) throw validationFailed(problems);
-  // fromEntries defines own properties, so even "__proto__" stays a plain (unknown) key.
-  return parseWith(schema, Object.fromEntries(values));
+  return parseInput(schema, singleValuedQuery(c.req.url));
 }
 
 /**
@@ -126,7 +109,7 @@ function nestingExceeds(text: string, limit: number): boolean {
  * a detail, or null. Iterative (an explicit stack), so its cost is the size
  * of the body and never the depth of the call stack.
  */
-function unsafeValue(root: unknown): ErrorDetail | null {
+function unsafeValue(root: unknown): InvalidDetail | null {
   const stack: [unknown, string][] = [[root, ""]];
   while (stack.length > 0) {
     const [value, path] = stack.pop()!;
@@ -148,15 +131,4 @@ function unsafeValue(root: unknown): ErrorDetail | null {
     }
   }
   return null;
-}
-
-function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) => ({ path: joinPath([...issue.path, k]), message: "unknown field" }));
-  }
-  return [{ path: joinPath(issue.path), message: issue.message }];
-}
-
-function joinPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }

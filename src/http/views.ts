@@ -1,10 +1,18 @@
 /** How records look on the wire: snake_case fields and RFC 3339 UTC times with milliseconds. */
+import type { Attempt, Endpoint, EndpointSecret, StoredEvent } from "../domain/model.ts";
 import { formatRfc3339 } from "../domain/rfc3339.ts";
-import type { Attempt, Delivery, Endpoint, EndpointSecret, StoredEvent } from "../store/types.ts";
+import { responseBodyText } from "../domain/response-body.ts";
+import type { DeliveryRecord } from "../operations/deliveries.ts";
+import type { Page } from "../operations/paging.ts";
 
 /** RFC 3339 UTC with milliseconds ("2024-01-15T10:30:00.250Z"), or null. */
 export function time(ms: number | null): string | null {
   return ms === null ? null : formatRfc3339(ms, "milliseconds");
+}
+
+/** A page of a list: `{ data, next_cursor }`, each row through `view`. */
+export function page<T, V>(p: Page<T>, view: (row: T) => V): { data: V[]; next_cursor: string | null } {
+  return { data: p.items.map(view), next_cursor: p.nextCursor };
 }
 
 /** An endpoint as the API shows it; the secret only when given (on create). */
@@ -38,7 +46,7 @@ export function secretsView(secrets: EndpointSecret[]) {
 }
 
 /** A delivery as the API shows it; `attempts` only on the single view. */
-export function deliveryView(d: Delivery, attempts?: Attempt[]) {
+export function deliveryView(d: DeliveryRecord, attempts?: Attempt[]) {
   return {
     id: d.id,
     event_id: d.eventId,
@@ -57,27 +65,12 @@ export function deliveryView(d: Delivery, attempts?: Attempt[]) {
   };
 }
 
-// ignoreBOM: a leading byte-order mark is part of the bytes received and stays in the text.
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /**
  * One attempt. The response body is shown as text when it is valid UTF-8,
- * otherwise as base64 (response_body_encoding says which), so binary or
- * broken bodies survive the trip through JSON intact.
+ * otherwise as base64 (response_body_encoding says which).
  */
 export function attemptView(a: Attempt) {
-  let body: string | null = null;
-  let encoding: "utf8" | "base64" | null = null;
-  if (a.responseBody !== null) {
-    try {
-      body = strictUtf8.decode(a.responseBody);
-      encoding = "utf8";
-    } catch (err) {
-      if (!(err instanceof TypeError)) throw err; // TypeError is the decoder's "not UTF-8"
-      body = Buffer.from(a.responseBody).toString("base64");
-      encoding = "base64";
-    }
-  }
+  const { body, encoding } = responseBodyText(a.responseBody);
   return {
     id: a.id,
     n: a.n,
@@ -96,7 +89,7 @@ export function attemptView(a: Attempt) {
 }
 
 /** An event with its deliveries; `data` and `timestamp` come from the stored payload, exactly as sent. */
-export function eventView(e: StoredEvent, deliveries: Delivery[]) {
+export function eventView(e: StoredEvent, deliveries: DeliveryRecord[]) {
   const payload = JSON.parse(e.payload) as { timestamp: string; data: Record<string, unknown> };
   return {
     id: e.id,

@@ -17,7 +17,7 @@ export class Checkpointer {
   /**
    * `workerUrl` locates checkpoint-worker.ts. The default is right when
    * running from source; inside the compiled executable every module is
-   * bundled into one at the root of its virtual file system, so app.ts
+   * bundled into one at the root of its virtual file system, so daemon.ts
    * passes the URL as seen from there (scripts/build.ts makes the worker an
    * entry point of its own).
    */

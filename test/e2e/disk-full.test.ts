@@ -18,10 +18,11 @@ import { migrate } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { generateSecret } from "../../src/domain/secret.ts";
-import { createHttpApp } from "../../src/http/app.ts";
+import { composeFaces } from "../../src/faces.ts";
 import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
 import { createHookgateMetrics } from "../../src/metrics/hookgate-metrics.ts";
+import { createOperations } from "../../src/operations/operations.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
 import { cleanupDaemons, startDaemon, tempDir } from "../helpers/daemon.ts";
 import { startReceiver } from "../helpers/receiver.ts";
@@ -110,22 +111,22 @@ async function pageLimitedApp(): Promise<Target> {
   const { page_count } = opened.db.query("PRAGMA page_count").get() as { page_count: number };
   opened.db.run(`PRAGMA max_page_count = ${page_count + 200}`);
   const token = "disk-full-test-token-0123456789abcdef0123";
-  const app = createHttpApp({
+  const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+  const metrics = createHookgateMetrics({ version: "test", perEndpoint: false, backlog: null, inFlight: () => 0 });
+  const ops = createOperations({
     config,
     store,
     clock,
     ids,
-    randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
-    log: createLogger("silent"),
-    adminToken: token,
-    readiness: [],
+    randomBytes,
     ingest: createIngest({ store, clock, ids, wake: () => {} }),
     wake: () => {},
     testSend: async () => {
       throw new Error("not used here");
     },
-    metrics: createHookgateMetrics({ version: "test", perEndpoint: false, backlog: null, inFlight: () => 0 }),
+    metrics,
   });
+  const app = composeFaces({ config, ops, clock, ids, randomBytes, log: createLogger("silent"), adminToken: token, readiness: [], metrics });
   return {
     name: "the in-process app on a database at its max_page_count",
     async post(body) {

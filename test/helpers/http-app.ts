@@ -1,6 +1,7 @@
 /**
- * The HTTP app over a real, freshly migrated SQLite database in a temp dir,
- * for scenario tests through `app.request()` (no socket, no process).
+ * The server's app (both faces, composed as the daemon composes them) over
+ * a real, freshly migrated SQLite database in a temp dir, for scenario
+ * tests through `app.request()` (no socket, no process).
  */
 import type { Hono } from "hono";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,9 +12,9 @@ import { configSchema, type Config } from "../../src/config/schema.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
-import { createHttpApp } from "../../src/http/app.ts";
+import { leaseFor } from "../../src/daemon.ts";
+import { composeFaces } from "../../src/faces.ts";
 import type { HttpEnv, ReadinessCheck } from "../../src/http/deps.ts";
-import { leaseFor } from "../../src/app.ts";
 import { createDeliverer } from "../../src/delivery/deliver.ts";
 import { Dispatcher } from "../../src/delivery/dispatcher.ts";
 import { createHttpClient, type HttpClient, type Resolver } from "../../src/http-client/http-client.ts";
@@ -23,15 +24,16 @@ import { createLogger, type Logger } from "../../src/log.ts";
 import { FailureLog } from "../../src/delivery/failure-log.ts";
 import { createHookgateMetrics, type MetricsDeps } from "../../src/metrics/hookgate-metrics.ts";
 import { observeAll } from "../../src/metrics/observer.ts";
+import { createOperations } from "../../src/operations/operations.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
 import type { Store } from "../../src/store/types.ts";
-import type { ConsoleOptions } from "../../src/console/routes.tsx";
+import type { ConsoleOptions } from "../../src/web/console/console-deps.ts";
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 export const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
 
 export interface TestApi {
-  /** The Hono app itself, e.g. to walk its routes. */
+  /** The composed Hono app itself, e.g. to walk its routes. */
   app: Hono<HttpEnv>;
   config: Config;
   store: Store;
@@ -112,19 +114,28 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
   });
   await dispatcher.start({ manual: true });
   const ingest = createIngest({ store, clock, ids, wake: () => dispatcher.wake(), observer });
-  const app = createHttpApp({
+  const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+  const ops = createOperations({
     config,
     store,
     clock,
     ids,
-    randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
-    log,
-    adminToken: TEST_TOKEN,
-    readiness,
+    randomBytes,
     ingest,
     wake: () => dispatcher.wake(),
     testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
-    metrics: { render: (now) => metrics.render(now), endpointDeleted: (id, n) => observer.endpointDeleted(id, n) },
+    metrics: { endpointDeleted: (id, n) => observer.endpointDeleted(id, n) },
+  });
+  const app = composeFaces({
+    config,
+    ops,
+    clock,
+    ids,
+    randomBytes,
+    log,
+    adminToken: TEST_TOKEN,
+    readiness,
+    metrics,
     // No wait after a wrong console login unless a test asks for one.
     console: { failedLoginDelayMs: 0, ...options.console },
   });

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { cleanupDaemons, startDaemon, type Daemon } from "../helpers/daemon.ts";
 
 const MAX_BODY = 4 * 1024;
-/** Bun.serve's own cap, set by src/app.ts to max(4 × max_body, 1 GiB). */
+/** Bun.serve's own cap, set by src/daemon.ts to max(4 × max_body, 1 GiB). */
 const BUN_CAP = 1024 ** 3;
 /** No answer and no close within this is a hang. Generous for slow CI. */
 const SOCKET_DEADLINE_MS = 5_000;

@@ -28,7 +28,7 @@ function documentedRoutes(doc: any): string[] {
 }
 
 /**
- * The web console's HTML pages (src/console) are for browsers, not part of
+ * The web console's HTML pages (src/web/console) are for browsers, not part of
  * the API the document describes; every other top-level route is.
  */
 const CONSOLE_PATH = /^\/(?:$|login$|logout$|assets\/|webhooks(?:$|\/)|deliveries(?:$|\/))/;

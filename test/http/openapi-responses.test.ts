@@ -8,7 +8,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { RouteDoc } from "../../src/http/openapi/build-document.ts";
 import { apiRoutes } from "../../src/http/openapi/api-routes.ts";
-import { endpointSchemas } from "../../src/http/schemas/endpoint.ts";
+import { endpointSchemas } from "../../src/operations/input/endpoint.ts";
 import { eventSchemas } from "../../src/http/schemas/event.ts";
 import { errorResponse } from "../../src/http/schemas/responses.ts";
 import { createTestApi, type TestApi, type TestResponse } from "../helpers/http-app.ts";

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, setSystemTime, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
-import { MAX_PREVIOUS_SECRETS, ROTATION_OVERLAP_MS } from "../../src/http/routes/endpoints.ts";
+import { MAX_PREVIOUS_SECRETS, ROTATION_OVERLAP_MS } from "../../src/operations/endpoints.ts";
 import { createTestApi, type TestApi } from "../helpers/http-app.ts";
 import { startReceiver, type ReceivedRequest, type Receiver } from "../helpers/receiver.ts";
 

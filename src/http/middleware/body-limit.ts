@@ -2,7 +2,7 @@
  * server.max_body, answered in the API's error shape. Hono's bodyLimit
  * refuses a too-large Content-Length before reading and stops a chunked body
  * as soon as it passes the limit, so memory stays bounded either way.
- * Bun.serve has its own larger cap behind this (see app.ts).
+ * Bun.serve has its own larger cap behind this (see src/daemon.ts).
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit as honoBodyLimit } from "hono/body-limit";

@@ -5,8 +5,8 @@
  */
 import type { z } from "zod";
 import { VERSION } from "../../version.ts";
-import { deliveryListQuery, endpointDeliveriesQuery } from "../schemas/delivery.ts";
-import { endpointListQuery, type EndpointSchemas } from "../schemas/endpoint.ts";
+import type { EndpointSchemas } from "../../operations/input/endpoint.ts";
+import { deliveryListQuery, endpointDeliveriesQuery, endpointListQuery } from "../schemas/list-queries.ts";
 import { idempotencyKeySchema, type EventSchemas } from "../schemas/event.ts";
 import * as res from "../schemas/responses.ts";
 import { statsQuerySchema } from "../schemas/stats.ts";

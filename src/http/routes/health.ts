@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { VERSION } from "../../version.ts";
 import type { HttpDeps, HttpEnv } from "../deps.ts";
-import { ApiError, type ErrorDetail } from "../errors.ts";
+import { unavailable, type ErrorDetail } from "../errors.ts";
 
 export function healthRoutes(deps: HttpDeps) {
   const app = new Hono<HttpEnv>();
@@ -18,7 +18,7 @@ export function healthRoutes(deps: HttpDeps) {
       }
     }
     if (failed.length > 0) {
-      throw new ApiError(503, "unavailable", `not ready: ${failed.map((f) => `${f.path}: ${f.message}`).join("; ")}`, failed);
+      throw unavailable(`not ready: ${failed.map((f) => `${f.path}: ${f.message}`).join("; ")}`, failed);
     }
     return c.json({ status: "ready", checks: Object.fromEntries(deps.readiness.map((r) => [r.name, "ok"])) });
   });

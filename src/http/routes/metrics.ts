@@ -7,12 +7,12 @@
 import { Hono } from "hono";
 import { PROMETHEUS_CONTENT_TYPE } from "../../metrics/registry.ts";
 import type { HttpDeps, HttpEnv } from "../deps.ts";
-import { adminAuth } from "../middleware/admin-auth.ts";
+import { bearerToken } from "../middleware/bearer-token.ts";
 
 export function metricsRoutes(deps: HttpDeps) {
   const app = new Hono<HttpEnv>();
   const token = deps.config.server.metrics_token;
-  if (token !== "") app.use("/metrics", adminAuth(token));
+  if (token !== "") app.use("/metrics", bearerToken(token));
   // A backlog that cannot be read rejects here: onError logs it and answers
   // 500, so Prometheus marks the target down (up == 0) instead of showing
   // the gauges as missing or stale without a word.

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import type { Config } from "../../config/schema.ts";
 import { EVENT_TYPE_NAME } from "../../config/schema.ts";
-import { tenantSchema, webhookUrlSchema } from "./endpoint.ts";
-import { timeSchema } from "./time.ts";
+import { tenantSchema, webhookUrlSchema } from "../../operations/input/endpoint.ts";
+import { timeSchema } from "../../operations/input/time.ts";
 
 /** Most events one batch call takes. */
 export const MAX_BATCH = 1000;

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { ATTEMPT_ERRORS } from "../../domain/outcome.ts";
 import type { ErrorCode } from "../errors.ts";
-import { deliveryStatusSchema } from "./delivery.ts";
+import { deliveryStatusSchema } from "../../operations/input/delivery.ts";
 
 /** An RFC 3339 UTC time as views.ts renders it: always three fraction digits. */
 const time = z.iso.datetime({ precision: 3 }).meta({ description: "RFC 3339 UTC time with milliseconds, e.g. 2024-01-15T10:30:00.250Z" });
