@@ -4,45 +4,29 @@
  * so callers must not depend on a call finishing in the same tick.
  */
 
-export type EndpointState = "enabled" | "disabled";
-export type DisabledReason = "manual" | "auto_failing" | "gone";
-
-export interface Endpoint {
-  id: string;
-  tenant: string;
-  url: string;
-  description: string;
-  eventTypes: string[];
-  headers: Record<string, string>;
-  metadata: Record<string, unknown>;
-  state: EndpointState;
-  disabledReason: DisabledReason | null;
-  failingSince: number | null;
-  lastSuccessAt: number | null;
-  consecutiveFailures: number;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** What creating an endpoint needs: its fields plus the first secret. */
-export type NewEndpoint = Pick<Endpoint, "id" | "tenant" | "url" | "description" | "eventTypes" | "headers" | "metadata"> & {
-  secret: string;
-};
-
-export type EndpointPatch = Partial<Pick<Endpoint, "url" | "description" | "eventTypes" | "headers" | "metadata">>;
-
-export interface EndpointSecret {
-  secret: string;
-  createdAt: number;
-  /** null for the current secret; when a rotated-out one stops signing. */
-  expiresAt: number | null;
-}
-
-/** Newest-first page request: `before` is the last id of the previous page. */
-export interface PageQuery {
-  limit: number;
-  before?: string | undefined;
-}
+// The records and query shapes this interface shares with the store contract
+// are defined once, there; this file keeps only what the live SQLite store
+// still does differently (a lease as leaseUntil, positional methods), until
+// the backend moves onto contract.ts.
+import type { Attempt, BacklogSnapshot, DeliveryStatus, DisabledReason, Endpoint, EndpointSecret, StatsReport, StoredEvent } from "../domain/model.ts";
+import type { DeliveryQuery, EndpointPatch, NewEndpoint, PageQuery, StatsQuery } from "./contract.ts";
+export type {
+  Attempt,
+  BacklogSnapshot,
+  DeliveryStatus,
+  DisabledReason,
+  Endpoint,
+  EndpointSecret,
+  EndpointState,
+  EndpointStats,
+  Percentiles,
+  StatsFigures,
+  StatsReport,
+  StatsSeriesPoint,
+  StatsWindow,
+  StoredEvent,
+} from "../domain/model.ts";
+export type { DeliveryQuery, EndpointPatch, NewEndpoint, PageQuery, StatsQuery } from "./contract.ts";
 
 export interface EndpointStore {
   /** Inserts the endpoint and its first secret. */
@@ -70,20 +54,6 @@ export interface EndpointStore {
   rotateSecret(id: string, secret: string, now: number, overlapMs: number, keepPrevious: number): Promise<EndpointSecret[] | null>;
 }
 
-export interface StoredEvent {
-  id: string;
-  tenant: string;
-  type: string;
-  /** The exact JSON body that is signed and sent. */
-  payload: string;
-  occurredAt: number;
-  callbackUrl: string | null;
-  isTest: boolean;
-  createdAt: number;
-}
-
-export type DeliveryStatus = "pending" | "succeeded" | "failed";
-
 export interface Delivery {
   id: string;
   eventId: string;
@@ -101,24 +71,6 @@ export interface Delivery {
   isTest: boolean;
   createdAt: number;
   updatedAt: number;
-}
-
-export interface Attempt {
-  id: string;
-  deliveryId: string;
-  endpointId: string | null;
-  n: number;
-  startedAt: number;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  requestHeaders: Record<string, string>;
-  responseHeaders: Record<string, string> | null;
-  responseBody: Uint8Array | null;
-  responseTruncated: boolean;
-  /** The decision taken: when the next attempt is due, or null when this one was final. */
-  nextAttemptAt: number | null;
-  isTest: boolean;
 }
 
 /**
@@ -178,13 +130,6 @@ export interface EndpointCapacity {
   /** Endpoints with no room at all, skipped by the claim query itself. */
   full: string[];
   room(endpointId: string): number;
-}
-
-export interface DeliveryQuery extends PageQuery {
-  status?: DeliveryStatus | undefined;
-  endpointId?: string | undefined;
-  tenant?: string | undefined;
-  eventType?: string | undefined;
 }
 
 export interface EventStore {
@@ -258,80 +203,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-// ---------------------------------------------------------------------------
-// Read-side aggregates for GET /v1/stats, the console's dashboard and the
-// Prometheus gauges. Test sends are left out of every figure.
-
-/** The windows stats are offered for; the series bucket is 1 min, 15 min and 2 h. */
-export type StatsWindow = "1h" | "24h" | "7d";
-
-export interface StatsQuery {
-  window: StatsWindow;
-  tenant?: string | undefined;
-  endpointId?: string | undefined;
-  /** End of the window (epoch ms); the window is [now - length, now), half-open. */
-  now: number;
-}
-
-/** Milliseconds; null when nothing was measured. */
-export interface Percentiles {
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-/** One bucket of the series, oldest first; every bucket of the window is present. */
-export interface StatsSeriesPoint {
-  /** Bucket start, epoch ms. */
-  start: number;
-  attempts: number;
-  failures: number;
-  p95LatencyMs: number | null;
-}
-
-/** The figures for one endpoint or for the totals. */
-export interface StatsFigures {
-  /** Deliveries created in the window, by their status now. */
-  deliveries: { pending: number; succeeded: number; failed: number };
-  /** Attempts started in the window. */
-  attempts: number;
-  failedAttempts: number;
-  /** Successful attempts ÷ attempts in the window, 0..1; null with no attempts. */
-  successRate: number | null;
-  attemptLatencyMs: Percentiles;
-  /** Event accepted → 2xx received, for deliveries that succeeded in the window. */
-  timeToDeliveryMs: Percentiles;
-  /** Failed attempts by error class (timeout, http_status, ...). */
-  failuresByError: Record<string, number>;
-  series: StatsSeriesPoint[];
-}
-
-export interface EndpointStats extends StatsFigures {
-  /** null for one-off callback_url deliveries. */
-  endpointId: string | null;
-}
-
-export interface StatsReport {
-  window: StatsWindow;
-  from: number;
-  to: number;
-  bucketMs: number;
-  totals: StatsFigures;
-  /** One row per endpoint with any delivery or attempt in the window. */
-  endpoints: EndpointStats[];
-}
-
-/** The state of things now, for gauges and the dashboard. */
-export interface BacklogSnapshot {
-  /** Pending deliveries (leased or not), test sends excluded. */
-  pending: number;
-  /** created_at of the oldest pending delivery; null when none. */
-  oldestPendingCreatedAt: number | null;
-  endpointsByState: { enabled: number; disabled: number };
-  /** Endpoints failing now (failing_since set), failing longest first, at most 50. */
-  failing: Array<Pick<Endpoint, "id" | "tenant" | "url" | "state" | "disabledReason" | "failingSince" | "consecutiveFailures" | "lastSuccessAt">>;
-}
-
+/** Read-side aggregates for GET /v1/stats, the console's dashboard and the Prometheus gauges; test sends left out. */
 export interface StatsStore {
   report(query: StatsQuery): Promise<StatsReport>;
   backlog(now: number): Promise<BacklogSnapshot>;
