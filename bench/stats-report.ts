@@ -17,7 +17,7 @@
 import { MIGRATIONS, migrate } from "../src/db/migrate.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { createSqliteStore } from "../src/store/sqlite-store.ts";
-import type { StatsWindow } from "../src/store/types.ts";
+import type { StatsWindow } from "../src/domain/model.ts";
 import { createTempDir } from "../test/helpers/temp-dir.ts";
 
 const DAY = 86_400_000;

@@ -12,7 +12,8 @@ import { configSchema } from "../../src/config/schema.ts";
 import { createDeliverer, type Destination } from "../../src/delivery/deliver.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { createHttpClient } from "../../src/http-client/http-client.ts";
-import type { ClaimedDelivery, Delivery, Endpoint } from "../../src/store/types.ts";
+import type { ClaimedDelivery } from "../../src/store/contract.ts";
+import type { Delivery, Endpoint } from "../../src/domain/model.ts";
 import { VERSION } from "../../src/version.ts";
 import { startReceiver } from "../helpers/receiver.ts";
 

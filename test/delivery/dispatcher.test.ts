@@ -3,7 +3,8 @@ import type { Deliverer } from "../../src/delivery/deliver.ts";
 import { Dispatcher, type DispatcherOptions } from "../../src/delivery/dispatcher.ts";
 import { createLogger } from "../../src/log.ts";
 import { noObserver } from "../../src/metrics/observer.ts";
-import type { AttemptRecord, ClaimedDelivery, Endpoint, InterruptedAttempt, NewDelivery } from "../../src/store/types.ts";
+import type { AttemptRecord, ClaimedDelivery, InterruptedAttempt, NewDelivery } from "../../src/store/contract.ts";
+import type { Endpoint } from "../../src/domain/model.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 let s: FreshStore;

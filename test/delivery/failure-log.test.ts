@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { FakeClock } from "../../src/clock.ts";
 import { FailureLog } from "../../src/delivery/failure-log.ts";
 import { createLogger } from "../../src/log.ts";
-import type { AttemptRecord } from "../../src/store/types.ts";
+import type { AttemptRecord } from "../../src/store/contract.ts";
 
 const T0 = Date.UTC(2026, 0, 15, 10, 30);
 const INTERVAL = 60_000;

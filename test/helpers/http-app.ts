@@ -26,7 +26,7 @@ import { createHookgateMetrics, type MetricsDeps } from "../../src/metrics/hookg
 import { observeAll } from "../../src/metrics/observer.ts";
 import { createOperations } from "../../src/operations/operations.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { Store } from "../../src/store/contract.ts";
 import type { ConsoleOptions } from "../../src/web/console/console-deps.ts";
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";

@@ -4,7 +4,8 @@
  * exactly what the daemon would write.
  */
 import type { IdGenerator } from "../../src/domain/ids.ts";
-import type { AttemptRecord, Delivery, Endpoint, NewDelivery, Store } from "../../src/store/types.ts";
+import type { AttemptRecord, NewDelivery, Store } from "../../src/store/contract.ts";
+import type { Delivery, Endpoint } from "../../src/domain/model.ts";
 import { renderPayload } from "../../src/ingest/ingest.ts";
 
 export interface TrafficWriter {

@@ -3,7 +3,7 @@ import { FakeClock } from "../../src/clock.ts";
 import { createIdGenerator, type IdGenerator } from "../../src/domain/ids.ts";
 import { generateSecret } from "../../src/domain/secret.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { NewEndpoint, Store } from "../../src/store/types.ts";
+import type { NewEndpoint, Store } from "../../src/store/contract.ts";
 import { openFreshDb, type FreshDb } from "./fresh-db.ts";
 
 export interface FreshStore extends FreshDb {

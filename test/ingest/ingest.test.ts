@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createIngest, type EventInput, type Ingest, type IngestResult } from "../../src/ingest/ingest.ts";
-import type { Endpoint } from "../../src/store/types.ts";
+import type { Endpoint } from "../../src/domain/model.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 let s: FreshStore;

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createHookgateMetrics, statusClass } from "../../src/metrics/hookgate-metrics.ts";
-import type { AttemptRecord, Delivery } from "../../src/store/types.ts";
+import type { AttemptRecord } from "../../src/store/contract.ts";
+import type { Delivery } from "../../src/domain/model.ts";
 import { parsePrometheusText } from "../helpers/prometheus-text.ts";
 
 const T0 = Date.UTC(2026, 0, 15, 10, 30);

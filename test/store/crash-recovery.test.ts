@@ -4,7 +4,8 @@
  * moving the schedule with a wall-clock step. Real SQLite, fake clock.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { ClaimedDelivery, Delivery, Endpoint, NewDelivery } from "../../src/store/types.ts";
+import type { ClaimedDelivery, NewDelivery } from "../../src/store/contract.ts";
+import type { Delivery, Endpoint } from "../../src/domain/model.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 let s: FreshStore;

@@ -1,14 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type {
-  Attempt,
-  AttemptRecord,
-  ClaimedDelivery,
-  Delivery,
-  Endpoint,
-  EndpointCapacity,
-  NewDelivery,
-  NewEvent,
-} from "../../src/store/types.ts";
+import type { AttemptRecord, ClaimedDelivery, EndpointCapacity, NewDelivery, NewEvent } from "../../src/store/contract.ts";
+import type { Attempt, Delivery, Endpoint } from "../../src/domain/model.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 let s: FreshStore;

@@ -9,7 +9,7 @@ import { createIdGenerator } from "../../src/domain/ids.ts";
 import { generateSecret } from "../../src/domain/secret.ts";
 import { createIngest } from "../../src/ingest/ingest.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { EndpointCapacity, Store } from "../../src/store/types.ts";
+import type { EndpointCapacity, Store } from "../../src/store/contract.ts";
 import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
 import { countingBytes } from "../helpers/store.ts";
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { generateSecret } from "../../src/domain/secret.ts";
-import type { EndpointSecret } from "../../src/store/types.ts";
+import type { EndpointSecret } from "../../src/domain/model.ts";
 import { countingBytes, openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 const OVERLAP = 24 * 3_600_000;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { Endpoint } from "../../src/store/types.ts";
+import type { Endpoint } from "../../src/domain/model.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 let s: FreshStore;

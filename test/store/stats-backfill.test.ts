@@ -7,7 +7,7 @@ import { afterEach, expect, test } from "bun:test";
 import { MIGRATIONS, migrate } from "../../src/db/migrate.ts";
 import { openDatabase, type OpenedDatabase } from "../../src/db/open.ts";
 import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { Store } from "../../src/store/contract.ts";
 import { trafficWriter } from "../helpers/stats-data.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { coverWindow, STATS_WINDOWS } from "../../src/store/stats.ts";
-import type { Endpoint, StatsQuery, StatsReport, StatsWindow } from "../../src/store/types.ts";
+import type { StatsQuery } from "../../src/store/contract.ts";
+import type { Endpoint, StatsReport, StatsWindow } from "../../src/domain/model.ts";
 import { trafficWriter, type TrafficWriter } from "../helpers/stats-data.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 

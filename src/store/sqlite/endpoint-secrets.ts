@@ -1,6 +1,6 @@
 /** SQL for endpoint_secrets: the current secret and rotated-out ones still signing. */
 import type { Database, Statement } from "bun:sqlite";
-import type { EndpointSecret } from "./types.ts";
+import type { EndpointSecret } from "../../domain/model.ts";
 
 interface SecretRow {
   secret: string;

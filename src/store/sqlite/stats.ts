@@ -18,9 +18,10 @@
  * since every rollup size is a whole number of minutes.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { measuresLatency } from "../domain/outcome.ts";
+import { measuresLatency } from "../../domain/outcome.ts";
 import { LatencyBins, readBins, type Histogram } from "./stats-histogram.ts";
-import type { BacklogSnapshot, DeliveryStatus, EndpointStats, StatsFigures, StatsQuery, StatsReport, StatsWindow } from "./types.ts";
+import type { BacklogSnapshot, DeliveryStatus, EndpointStats, StatsFigures, StatsReport, StatsWindow } from "../../domain/model.ts";
+import type { StatsQuery } from "../contract.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,7 +1,7 @@
 /** SQL for the attempts table: one row per try, the delivery log's detail. */
 import type { Database, Statement } from "bun:sqlite";
 import type { CountedDelivery, StatsCounter } from "./stats-counter.ts";
-import type { Attempt } from "./types.ts";
+import type { Attempt } from "../../domain/model.ts";
 
 interface AttemptRow {
   id: string;
@@ -36,24 +36,6 @@ function fromRow(r: AttemptRow): Attempt {
     responseTruncated: r.response_truncated === 1,
     nextAttemptAt: r.next_attempt_at,
     isTest: r.is_test === 1,
-  };
-}
-
-/**
- * An attempt that sent no request (endpoint disabled, or cut off by a
- * crash): nothing to show of a request or a response.
- */
-export function unsentAttempt(
-  a: Pick<Attempt, "id" | "deliveryId" | "endpointId" | "n" | "startedAt" | "error" | "nextAttemptAt" | "isTest"> & { durationMs?: number },
-): Attempt {
-  return {
-    durationMs: 0,
-    ...a,
-    statusCode: null,
-    requestHeaders: {},
-    responseHeaders: null,
-    responseBody: null,
-    responseTruncated: false,
   };
 }
 

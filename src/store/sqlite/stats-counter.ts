@@ -14,9 +14,9 @@
  * bypasses the queue fails loudly instead of going uncounted.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { measuresLatency } from "../domain/outcome.ts";
+import { measuresLatency } from "../../domain/outcome.ts";
 import { LatencyBins } from "./stats-histogram.ts";
-import type { DeliveryStatus } from "./types.ts";
+import type { DeliveryStatus } from "../../domain/model.ts";
 import type { BatchParticipant } from "./write-queue.ts";
 
 const MINUTE = 60_000;

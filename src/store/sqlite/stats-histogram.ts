@@ -12,7 +12,7 @@
  * where the last, open-ended bin starts).
  */
 import type { Database } from "bun:sqlite";
-import type { Percentiles } from "./types.ts";
+import type { Percentiles } from "../../domain/model.ts";
 
 /** Counts by bin number, dense: index = bin (one array may hold several histograms side by side). */
 export type Histogram = Float64Array | Uint32Array;

@@ -5,7 +5,7 @@
 import { Database, SQLiteError } from "bun:sqlite";
 import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { StartupError } from "../startup-error.ts";
+import { StartupError } from "../../startup-error.ts";
 
 export const DATABASE_FILE = "hookgate.db";
 export const LOCK_FILE = "hookgate.lock";

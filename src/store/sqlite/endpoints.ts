@@ -1,6 +1,7 @@
-/** SQL for the endpoints table. Synchronous; sqlite-store.ts wraps it. */
+/** SQL for the endpoints table. Synchronous; endpoint-store.ts and delivery-store.ts wrap it. */
 import type { Database, Statement } from "bun:sqlite";
-import type { DisabledReason, Endpoint, EndpointPatch, NewEndpoint } from "./types.ts";
+import type { DisabledReason, Endpoint } from "../../domain/model.ts";
+import type { EndpointPatch, NewEndpoint } from "../contract.ts";
 
 interface EndpointRow {
   id: string;
@@ -51,8 +52,9 @@ export class EndpointTable {
   private readonly disableStmt: Statement;
   private readonly deleteStmt: Statement;
   private readonly forTenantStmt: Statement<EndpointRow, [string]>;
+  private readonly failingStmt: Statement<{ failing_since: number | null }, [string]>;
   private readonly successStmt: Statement;
-  private readonly failureStmt: Statement;
+  private readonly failureStmt: Statement<{ consecutive_failures: number; failing_since: number; state: "enabled" | "disabled" }>;
   private readonly failingLongStmt: Statement<{ id: string }, [number]>;
 
   constructor(db: Database) {
@@ -71,10 +73,11 @@ export class EndpointTable {
     this.deleteStmt = db.query("DELETE FROM endpoints WHERE id = ?");
     this.forTenantStmt = db.query("SELECT * FROM endpoints WHERE tenant = ? ORDER BY id");
     // Health is not configuration: updated_at stays as the operator left it.
+    this.failingStmt = db.query("SELECT failing_since FROM endpoints WHERE id = ?");
     this.successStmt = db.query(`UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL,
       last_success_at = $at WHERE id = $id`);
     this.failureStmt = db.query(`UPDATE endpoints SET consecutive_failures = consecutive_failures + 1,
-      failing_since = coalesce(failing_since, $at) WHERE id = $id`);
+      failing_since = coalesce(failing_since, $at) WHERE id = $id RETURNING consecutive_failures, failing_since, state`);
     this.failingLongStmt = db.query(`SELECT id FROM endpoints WHERE state = 'enabled' AND failing_since IS NOT NULL
       AND failing_since <= ?`);
   }
@@ -84,14 +87,19 @@ export class EndpointTable {
     return this.forTenantStmt.all(tenant).map(fromRow);
   }
 
-  /** A success ends the failure streak. */
-  recordSuccess(id: string, at: number): void {
+  /** A success ends the failure streak; answers when the streak it ended began (null: none), or undefined for no such endpoint. */
+  recordSuccess(id: string, at: number): { endedStreakSince: number | null } | undefined {
+    const row = this.failingStmt.get(id);
+    if (!row) return undefined;
     this.successStmt.run({ id, at });
+    return { endedStreakSince: row.failing_since };
   }
 
-  /** A failure extends the streak; `at` starts it when there was none. */
-  recordFailure(id: string, at: number): void {
-    this.failureStmt.run({ id, at });
+  /** A failure extends the streak; `at` starts it when there was none. undefined for no such endpoint. */
+  recordFailure(id: string, at: number): { startedStreak: boolean; failingSince: number; enabled: boolean } | undefined {
+    const row = this.failureStmt.get({ id, at });
+    if (!row) return undefined;
+    return { startedStreak: row.consecutive_failures === 1, failingSince: row.failing_since, enabled: row.state === "enabled" };
   }
 
   /** Enabled endpoints whose failure streak started at or before `failingSince`. */

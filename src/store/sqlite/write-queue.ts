@@ -22,7 +22,7 @@
  * A participant (the stats counter) can gather what the kept operations did
  * and write it once per batch, just before the COMMIT.
  */
-import { StoreUnavailableError } from "./errors.ts";
+import { StoreUnavailableError } from "../errors.ts";
 import type { Database } from "bun:sqlite";
 
 /** The database could not commit; callers answer 503 and nothing was written. */

@@ -4,13 +4,14 @@
  * A database migrated by a newer hookgate is refused rather than guessed at.
  */
 import type { Database } from "bun:sqlite";
-import { StartupError } from "../startup-error.ts";
+import { StartupError } from "../../startup-error.ts";
 import init from "./migrations/0001_init.sql" with { type: "text" };
 import dispatchIndexes from "./migrations/0002_dispatch_indexes.sql" with { type: "text" };
 import leaseStart from "./migrations/0003_lease_start.sql" with { type: "text" };
 import dueByEndpoint from "./migrations/0004_due_by_endpoint.sql" with { type: "text" };
 import statsRollups from "./migrations/0005_stats_rollups.sql" with { type: "text" };
 import deliveriesByEventType from "./migrations/0006_deliveries_by_event_type.sql" with { type: "text" };
+import leaseOwner from "./migrations/0007_lease_owner.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "due_by_endpoint", sql: dueByEndpoint },
   { version: 5, name: "stats_rollups", sql: statsRollups },
   { version: 6, name: "deliveries_by_event_type", sql: deliveriesByEventType },
+  { version: 7, name: "lease_owner", sql: leaseOwner },
 ];
 
 /** Brings the schema up to date; returns the versions applied now. */

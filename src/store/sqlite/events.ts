@@ -1,6 +1,6 @@
 /** SQL for the events table. */
 import type { Database, Statement } from "bun:sqlite";
-import type { StoredEvent } from "./types.ts";
+import type { StoredEvent } from "../../domain/model.ts";
 
 interface EventRow {
   id: string;
