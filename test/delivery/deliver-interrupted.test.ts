@@ -35,7 +35,7 @@ function delivery(url: string, overrides: Partial<Delivery>): Delivery {
     // The last attempt the schedule allows: any other failure would end the delivery.
     attemptCount: 1,
     nextAttemptAt: T0,
-    leaseUntil: T0 + 60_000,
+    lease: { owner: "node_test", until: T0 + 60_000, at: T0 },
     lastError: "HTTP 500",
     scheduleStart: 0,
     isTest: false,

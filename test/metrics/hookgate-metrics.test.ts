@@ -22,7 +22,7 @@ function record(overrides: { delivery?: Partial<Delivery>; attempt?: Partial<Att
     status: "pending",
     attemptCount: 0,
     nextAttemptAt: T0,
-    leaseUntil: T0 + 60_000,
+    lease: { owner: "node_test", until: T0 + 60_000, at: T0 },
     lastError: null,
     scheduleStart: 0,
     isTest: false,
@@ -48,6 +48,7 @@ function record(overrides: { delivery?: Partial<Delivery>; attempt?: Partial<Att
       ...overrides.attempt,
     },
     next: overrides.next ?? { status: "succeeded" },
+    lastError: null,
     health: null,
   };
 }

@@ -5,14 +5,14 @@ import type { SqliteParts } from "./parts.ts";
 export function createEndpointStore(parts: SqliteParts): EndpointStore {
   const { endpoints, secrets, deliveries, writes, tenantCache } = parts;
   /** Every endpoint write goes through the write queue: one writer, durable, StoreUnavailableError when it cannot commit. */
-  const write = async <T>(op: () => T): Promise<T> => {
+  async function write<T>(op: () => T): Promise<T> {
     try {
       return await writes.run(op);
     } finally {
       // Cleared whatever the outcome, before the caller hears of it.
       tenantCache.clear();
     }
-  };
+  }
   return {
     async create({ endpoint, now }) {
       await write(() => {

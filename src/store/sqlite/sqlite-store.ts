@@ -77,7 +77,8 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
       closed = true;
       writes.close();
       // Before the main connection, so that one closes last and removes the WAL.
-      await housekeeping.stop();
+      const stopping = housekeeping.stop();
+      if (stopping) await stopping;
       // The last checkpoint on this thread: nothing is left to keep waiting
       // (a worker starting now would not even keep the process alive).
       db.run("PRAGMA wal_checkpoint(PASSIVE)");

@@ -4,9 +4,9 @@
  * moving the schedule with a wall-clock step. Real SQLite, fake clock.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { ClaimedDelivery, NewDelivery } from "../../src/store/contract.ts";
-import type { Delivery, Endpoint } from "../../src/domain/model.ts";
-import { openFreshStore, type FreshStore } from "../helpers/store.ts";
+import type { ClaimedDelivery, NewDelivery } from "../../../src/store/contract.ts";
+import type { Delivery, Endpoint } from "../../../src/domain/model.ts";
+import { openFreshStore, type FreshStore } from "../../helpers/store.ts";
 
 let s: FreshStore;
 
@@ -17,27 +17,27 @@ afterEach(() => s.cleanup());
 
 const LEASE_MS = 60_000;
 const HOUR = 3_600_000;
-const anyRoom = { full: [], room: () => 1000 };
+const anyRoom = { maxPerEndpoint: 1000, inFlight: new Map() };
 
 async function createEndpoint(): Promise<Endpoint> {
-  return s.store.endpoints.create(s.newEndpoint(), s.clock.now());
+  return s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
 }
 
 /** One event with one pending delivery due at `dueAt` (a test send when `test`, created leased as the Test button does). */
 async function due(endpoint: Endpoint, dueAt = s.clock.now(), options: { test?: boolean } = {}): Promise<string> {
   const eventId = s.ids("evt");
-  const leaseUntil = options.test ? s.clock.now() + LEASE_MS : null;
+  const lease = options.test ? { owner: "node_test", until: s.clock.now() + LEASE_MS } : null;
   const delivery: NewDelivery = {
     id: s.ids("dlv"),
     endpointId: endpoint.id,
     url: endpoint.url,
     status: "pending",
     lastError: null,
-    dueAt: leaseUntil ?? dueAt,
-    leaseUntil,
+    dueAt: lease?.until ?? dueAt,
+    lease,
   };
   const event = { id: eventId, tenant: "default", type: "message.delivered", payload: `{"id":"${eventId}"}`, occurredAt: s.clock.now(), callbackUrl: null, isTest: options.test ?? false };
-  await s.store.events.ingest([{ event, deliveries: [delivery], disabledAttemptIds: {}, idempotency: null }], s.clock.now());
+  await s.store.events.commit({ items: [{ event, deliveries: [delivery], idempotency: null }], now: s.clock.now() });
   return delivery.id;
 }
 
@@ -47,10 +47,11 @@ async function get(id: string): Promise<Delivery> {
   return d;
 }
 
-const claim = (now = s.clock.now()): Promise<ClaimedDelivery[]> => s.store.deliveries.claimDue(now, 100, LEASE_MS, anyRoom);
+const claim = async (now = s.clock.now()): Promise<ClaimedDelivery[]> =>
+  (await s.store.deliveries.claimDue({ now, limit: 100, leaseMs: LEASE_MS, capacity: anyRoom, owner: "node_test", newAttemptId: () => s.ids("att") })).claimed;
 const newAttemptId = () => s.ids("att");
 
-describe("takeOverLeases", () => {
+describe("interruptLeases", () => {
   test("records each leased delivery's cut attempt as failed with interrupted, counts it, makes the delivery due now, and answers what it recorded", async () => {
     const ep = await createEndpoint();
     const leased = await due(ep);
@@ -60,9 +61,9 @@ describe("takeOverLeases", () => {
     s.clock.advance(7_000);
     const now = s.clock.now();
 
-    expect(await s.store.deliveries.takeOverLeases(now, newAttemptId)).toEqual([{ deliveryId: leased, endpointId: ep.id, isTest: false }]);
+    expect(await s.store.deliveries.interruptLeases({ now, newAttemptId, owners: "all" })).toEqual([{ deliveryId: leased, endpointId: ep.id, isTest: false }]);
 
-    expect(await get(leased)).toMatchObject({ status: "pending", attemptCount: 1, nextAttemptAt: now, leaseUntil: null, lastError: "interrupted", updatedAt: now });
+    expect(await get(leased)).toMatchObject({ status: "pending", attemptCount: 1, nextAttemptAt: now, lease: null, lastError: "interrupted", updatedAt: now });
     expect(await s.store.deliveries.attempts(leased)).toEqual([
       {
         id: expect.stringMatching(/^att_/),
@@ -91,19 +92,17 @@ describe("takeOverLeases", () => {
     const ep = await createEndpoint();
     const id = await due(ep);
     const [first] = await claim();
-    await s.store.deliveries.recordAttempt(
-      {
+    await s.store.deliveries.recordAttempt({ record: {
         attempt: { id: s.ids("att"), deliveryId: id, n: 1, startedAt: s.clock.now(), durationMs: 5, statusCode: 500, error: "http_status", requestHeaders: {}, responseHeaders: {}, responseBody: null, responseTruncated: false, nextAttemptAt: s.clock.now() + 1000 },
         delivery: first!.delivery,
         next: { status: "pending", at: s.clock.now() + 1000 },
-        health: { success: false, disableAfterMs: 0, gone: false },
-      },
-      s.clock.now(),
-    );
+        lastError: "HTTP 500",
+        health: { success: false, disable: null, disableIfFailingBefore: null },
+      }, now: s.clock.now() });
     s.clock.advance(1000);
     expect(await claim()).toHaveLength(1);
     s.clock.advance(10);
-    await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId);
+    await s.store.deliveries.interruptLeases({ now: s.clock.now(), newAttemptId, owners: "all" });
     expect((await s.store.deliveries.attempts(id)).map((a) => [a.n, a.error])).toEqual([
       [1, "http_status"],
       [2, "interrupted"],
@@ -116,7 +115,7 @@ describe("takeOverLeases", () => {
     const id = await due(ep);
     await claim();
     s.clock.advance(24 * HOUR);
-    await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId);
+    await s.store.deliveries.interruptLeases({ now: s.clock.now(), newAttemptId, owners: "all" });
     expect((await s.store.deliveries.attempts(id))[0]!.durationMs).toBe(LEASE_MS);
   });
 
@@ -126,7 +125,7 @@ describe("takeOverLeases", () => {
     await claim();
     s.db.run("UPDATE deliveries SET leased_at = NULL");
     s.clock.advance(5000);
-    await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId);
+    await s.store.deliveries.interruptLeases({ now: s.clock.now(), newAttemptId, owners: "all" });
     expect((await s.store.deliveries.attempts(id))[0]).toMatchObject({ startedAt: s.clock.now(), durationMs: 0, error: "interrupted" });
   });
 
@@ -134,8 +133,8 @@ describe("takeOverLeases", () => {
     const ep = await createEndpoint();
     const id = await due(ep, s.clock.now(), { test: true });
     s.clock.advance(100);
-    expect(await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId)).toEqual([{ deliveryId: id, endpointId: ep.id, isTest: true }]);
-    expect(await get(id)).toMatchObject({ status: "failed", nextAttemptAt: null, leaseUntil: null, attemptCount: 1, lastError: "interrupted" });
+    expect(await s.store.deliveries.interruptLeases({ now: s.clock.now(), newAttemptId, owners: "all" })).toEqual([{ deliveryId: id, endpointId: ep.id, isTest: true }]);
+    expect(await get(id)).toMatchObject({ status: "failed", nextAttemptAt: null, lease: null, attemptCount: 1, lastError: "interrupted" });
     expect((await s.store.deliveries.attempts(id))[0]).toMatchObject({ error: "interrupted", nextAttemptAt: null, isTest: true });
     expect(await claim(s.clock.now() + 2 * LEASE_MS)).toEqual([]);
   });
@@ -144,7 +143,7 @@ describe("takeOverLeases", () => {
     const ep = await createEndpoint();
     await due(ep);
     await claim();
-    await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId);
+    await s.store.deliveries.interruptLeases({ now: s.clock.now(), newAttemptId, owners: "all" });
     expect(await s.store.endpoints.get(ep.id)).toMatchObject({ consecutiveFailures: 0, failingSince: null });
   });
 
@@ -154,14 +153,14 @@ describe("takeOverLeases", () => {
     await claim();
     const before = await Promise.all(ids.map(get));
     const sameId = s.ids("att");
-    await expect(s.store.deliveries.takeOverLeases(s.clock.now(), () => sameId)).rejects.toThrow(/UNIQUE constraint failed: attempts.id/);
+    await expect(s.store.deliveries.interruptLeases({ now: s.clock.now(), newAttemptId: () => sameId, owners: "all" })).rejects.toThrow(/UNIQUE constraint failed: attempts.id/);
     expect(await Promise.all(ids.map(get))).toEqual(before);
     for (const id of ids) expect(await s.store.deliveries.attempts(id)).toEqual([]);
   });
 
   test("answers nothing when nothing is leased", async () => {
     await due(await createEndpoint());
-    expect(await s.store.deliveries.takeOverLeases(s.clock.now(), newAttemptId)).toEqual([]);
+    expect(await s.store.deliveries.interruptLeases({ now: s.clock.now(), newAttemptId, owners: "all" })).toEqual([]);
   });
 });
 
@@ -171,16 +170,16 @@ describe("shiftSchedule", () => {
     const soon = await due(ep, s.clock.now() + 60_000);
     const leased = await due(ep);
     await claim();
-    const leasedUntil = (await get(leased)).leaseUntil!;
+    const leasedUntil = (await get(leased)).lease!.until;
     const done = await due(ep);
     s.db.run("UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL WHERE id = ?", [done]);
 
     const oldNow = s.clock.now();
     s.clock.step(HOUR);
-    expect(await s.store.deliveries.shiftSchedule(HOUR, oldNow)).toBe(2);
+    expect(await s.store.deliveries.shiftSchedule({ stepMs: HOUR, writtenBefore: oldNow })).toBe(2);
 
-    expect(await get(soon)).toMatchObject({ nextAttemptAt: oldNow + 60_000 + HOUR, leaseUntil: null });
-    expect(await get(leased)).toMatchObject({ nextAttemptAt: leasedUntil + HOUR, leaseUntil: leasedUntil + HOUR });
+    expect(await get(soon)).toMatchObject({ nextAttemptAt: oldNow + 60_000 + HOUR, lease: null });
+    expect(await get(leased)).toMatchObject({ nextAttemptAt: leasedUntil + HOUR, lease: { until: leasedUntil + HOUR } });
     expect(await get(done)).toMatchObject({ status: "succeeded", nextAttemptAt: null });
     // The live lease did not run out with the step: nothing is claimable twice.
     expect(await claim()).toEqual([]);
@@ -192,7 +191,7 @@ describe("shiftSchedule", () => {
     const oldNow = s.clock.now();
     s.clock.step(HOUR);
     const fresh = await due(ep);
-    expect(await s.store.deliveries.shiftSchedule(HOUR, oldNow)).toBe(1);
+    expect(await s.store.deliveries.shiftSchedule({ stepMs: HOUR, writtenBefore: oldNow })).toBe(1);
     expect((await get(old)).nextAttemptAt).toBe(oldNow + 60_000 + HOUR);
     expect((await get(fresh)).nextAttemptAt).toBe(s.clock.now());
   });
@@ -202,7 +201,7 @@ describe("shiftSchedule", () => {
     const id = await due(ep, s.clock.now() + 60_000);
     const oldNow = s.clock.now();
     s.clock.step(-HOUR);
-    expect(await s.store.deliveries.shiftSchedule(-HOUR, oldNow)).toBe(1);
+    expect(await s.store.deliveries.shiftSchedule({ stepMs: -HOUR, writtenBefore: oldNow })).toBe(1);
     expect((await get(id)).nextAttemptAt).toBe(s.clock.now() + 60_000);
   });
 });

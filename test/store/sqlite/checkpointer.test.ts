@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { statSync } from "node:fs";
-import { Checkpointer } from "../../src/store/checkpointer.ts";
-import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
+import { Checkpointer } from "../../../src/store/sqlite/checkpointer.ts";
+import { openFreshDb, type FreshDb } from "../../helpers/fresh-db.ts";
 
 let fresh: FreshDb;
 let checkpointer: Checkpointer;

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Database, SQLiteError } from "bun:sqlite";
-import { DATABASE_FILE, openDatabase, unusableDatabase, type OpenedDatabase } from "../../src/db/open.ts";
-import { StoreUnavailableError } from "../../src/store/write-queue.ts";
-import { StartupError } from "../../src/startup-error.ts";
-import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
+import { DATABASE_FILE, openDatabase, unusableDatabase, type OpenedDatabase } from "../../../src/store/sqlite/open.ts";
+import { StoreUnavailableError } from "../../../src/store/sqlite/write-queue.ts";
+import { StartupError } from "../../../src/startup-error.ts";
+import { createTempDir, type TempDir } from "../../helpers/temp-dir.ts";
 
 let dir: TempDir;
 let opened: OpenedDatabase[];

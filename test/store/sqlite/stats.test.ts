@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { coverWindow, STATS_WINDOWS } from "../../src/store/stats.ts";
-import type { StatsQuery } from "../../src/store/contract.ts";
-import type { Endpoint, StatsReport, StatsWindow } from "../../src/domain/model.ts";
-import { trafficWriter, type TrafficWriter } from "../helpers/stats-data.ts";
-import { openFreshStore, type FreshStore } from "../helpers/store.ts";
+import { coverWindow, STATS_WINDOWS } from "../../../src/store/sqlite/stats.ts";
+import type { StatsQuery } from "../../../src/store/contract.ts";
+import type { Endpoint, StatsReport, StatsWindow } from "../../../src/domain/model.ts";
+import { trafficWriter, type TrafficWriter } from "../../helpers/stats-data.ts";
+import { openFreshStore, type FreshStore } from "../../helpers/store.ts";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -24,14 +24,14 @@ beforeEach(() => {
 afterEach(() => s.cleanup());
 
 async function endpoint(overrides: Parameters<FreshStore["newEndpoint"]>[0] = {}): Promise<Endpoint> {
-  return s.store.endpoints.create(s.newEndpoint(overrides), NOW - 30 * DAY);
+  return s.store.endpoints.create({ endpoint: s.newEndpoint(overrides), now: NOW - 30 * DAY });
 }
 
 /** The report, which must be the same read from the unfolded minute rows and after folding them into the rollups. */
 async function report(window: StatsWindow, extra: Partial<StatsQuery> = {}): Promise<StatsReport> {
   const query = { window, now: NOW, ...extra };
   const unfolded = await s.store.stats.report(query);
-  await s.store.maintenance.foldStats();
+  await s.store.housekeeping.foldStats();
   expect(await s.store.stats.report(query)).toEqual(unfolded);
   return unfolded;
 }
@@ -113,12 +113,12 @@ describe("report: counts", () => {
     const r = await report("1h");
     expect(r.totals).toMatchObject({ deliveries: { pending: 0, succeeded: 1, failed: 0 }, attempts: 1, failedAttempts: 0, failuresByError: {} });
     expect(r.totals.attemptLatencyMs.p99).toBe(10);
-    expect((await s.store.stats.backlog(NOW)).pending).toBe(0);
+    expect((await s.store.stats.backlog()).pending).toBe(0);
   });
 
   test("counts ingest's endpoint_disabled attempts as failures, without a latency", async () => {
     const a = await endpoint();
-    await s.store.endpoints.setState(a.id, { enabled: false, reason: "manual" }, NOW - HOUR);
+    await s.store.endpoints.setState({ id: a.id, state: { enabled: false, reason: "manual" }, now: NOW - HOUR });
     await w.event([(await s.store.endpoints.get(a.id))!], NOW - MINUTE);
     const r = await report("1h");
     expect(r.totals).toMatchObject({ deliveries: { pending: 0, succeeded: 0, failed: 1 }, attempts: 1, failedAttempts: 1 });
@@ -129,8 +129,8 @@ describe("report: counts", () => {
   test("counts the attempt a crash cut off, recorded at start-up, as interrupted, without a latency", async () => {
     const a = await endpoint();
     await w.event([a], NOW - 10 * MINUTE);
-    await s.store.deliveries.claimDue(NOW - 10 * MINUTE, 10, MINUTE, { full: [], room: () => 10 });
-    expect(await s.store.deliveries.takeOverLeases(NOW - 5 * MINUTE, () => s.ids("att"))).toHaveLength(1);
+    await s.store.deliveries.claimDue({ now: NOW - 10 * MINUTE, limit: 10, leaseMs: MINUTE, capacity: { maxPerEndpoint: 10, inFlight: new Map() }, owner: "test-node", newAttemptId: () => `att_${crypto.randomUUID()}` });
+    expect(await s.store.deliveries.interruptLeases({ now: NOW - 5 * MINUTE, newAttemptId: () => `att_${crypto.randomUUID()}`, owners: "all" })).toHaveLength(1);
     const r = await report("1h");
     expect(r.totals).toMatchObject({ attempts: 1, failedAttempts: 1, failuresByError: { interrupted: 1 }, deliveries: { pending: 1 } });
     // Its duration (lease start to its end) is the cut's, not the receiver's.
@@ -143,7 +143,7 @@ describe("report: counts", () => {
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 0 });
     await w.attempt(d!, NOW - 9 * MINUTE, 20, { error: "http_status", final: true });
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 0, succeeded: 0, failed: 1 });
-    expect(await s.store.deliveries.retry(d!.id, NOW - 8 * MINUTE)).toBe("queued");
+    expect(await s.store.deliveries.retry({ id: d!.id, now: NOW - 8 * MINUTE })).toBe("queued");
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 0 });
     await w.attempt((await s.store.deliveries.get(d!.id))!, NOW - 7 * MINUTE, 20);
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 0, succeeded: 1, failed: 0 });
@@ -158,9 +158,9 @@ describe("report: counts", () => {
     }
     await w.event([b], NOW - 10 * MINUTE);
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 4 });
-    expect(await s.store.deliveries.recover(a.id, NOW - HOUR, NOW - 5 * MINUTE)).toBe(2);
+    expect(await s.store.deliveries.recover({ endpointId: a.id, since: NOW - HOUR, now: NOW - 5 * MINUTE })).toBe(2);
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 3, succeeded: 0, failed: 2 });
-    expect(await s.store.endpoints.remove(a.id, NOW - 4 * MINUTE)).toEqual({ failedDeliveries: 2 });
+    expect(await s.store.endpoints.remove({ id: a.id, now: NOW - 4 * MINUTE })).toEqual({ failedDeliveries: 2 });
     const r = await report("1h");
     expect(r.totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 4 });
     expect(r.endpoints.find((e) => e.endpointId === b.id)!.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 2 });
@@ -169,13 +169,10 @@ describe("report: counts", () => {
   test("leaves out the counts of a write rolled back halfway", async () => {
     const a = await endpoint();
     await w.event([a], NOW - MINUTE);
-    const delivery = { id: s.ids("dlv"), endpointId: a.id, url: a.url, status: "pending" as const, lastError: null, dueAt: NOW, leaseUntil: null };
+    const delivery = { id: s.ids("dlv"), endpointId: a.id, url: a.url, status: "pending" as const, lastError: null, dueAt: NOW, lease: null };
     const event = (id: string) => ({ id, tenant: "default", type: "order.paid", payload: "{}", occurredAt: NOW, callbackUrl: null, isTest: false });
     // The first delivery is written and counted, the second has its id: the whole event rolls back.
-    const failed = s.store.events.ingest(
-      [{ event: event(s.ids("evt")), deliveries: [delivery, { ...delivery }], disabledAttemptIds: {}, idempotency: null }],
-      NOW - MINUTE,
-    );
+    const failed = s.store.events.commit({ items: [{ event: event(s.ids("evt")), deliveries: [delivery, { ...delivery }], idempotency: null }], now: NOW - MINUTE });
     await expect(failed).rejects.toThrow(/UNIQUE/);
     expect((await report("1h")).totals.deliveries).toEqual({ pending: 1, succeeded: 0, failed: 0 });
   });
@@ -364,9 +361,9 @@ describe("backlog", () => {
     await w.attempt(db!, NOW - 90 * MINUTE, 5, { error: "timeout" }); // b failing since then, still pending
     const [dc] = await w.event([c], NOW - 5 * HOUR);
     await w.attempt(dc!, NOW - 5 * HOUR, 5, { error: "http_status", final: true }); // c failing since earlier
-    await s.store.endpoints.setState(c.id, { enabled: false, reason: "manual" }, NOW);
+    await s.store.endpoints.setState({ id: c.id, state: { enabled: false, reason: "manual" }, now: NOW });
 
-    const backlog = await s.store.stats.backlog(NOW);
+    const backlog = await s.store.stats.backlog();
     expect(backlog.pending).toBe(4);
     expect(backlog.oldestPendingCreatedAt).toBe(NOW - 3 * HOUR);
     expect(backlog.endpointsByState).toEqual({ enabled: 2, disabled: 1 });
@@ -386,7 +383,7 @@ describe("backlog", () => {
   });
 
   test("is empty on an empty database", async () => {
-    expect(await s.store.stats.backlog(NOW)).toEqual({
+    expect(await s.store.stats.backlog()).toEqual({
       pending: 0,
       oldestPendingCreatedAt: null,
       endpointsByState: { enabled: 0, disabled: 0 },
@@ -402,15 +399,15 @@ describe("foldStats", () => {
     await w.attempt(d!, NOW - 50 * MINUTE, 10, { error: "timeout" });
     const live = () => s.db.query("SELECT (SELECT count(*) FROM stats_live) + (SELECT count(*) FROM stats_live_counts) AS n").get() as { n: number };
     expect(live().n).toBeGreaterThan(0);
-    expect(await s.store.maintenance.foldStats()).toBe(3); // one minute row, an error and a latency entry
+    expect(await s.store.housekeeping.foldStats()).toBe(3); // one minute row, an error and a latency entry
     expect(live().n).toBe(0);
     const rollups = () => s.db.query("SELECT bucket_ms, attempts, failures, errors, pending, succeeded FROM stats_rollups ORDER BY bucket_ms").all();
     expect(rollups()).toEqual([MINUTE, 15 * MINUTE, 2 * HOUR].map((bucket_ms) => ({ bucket_ms, attempts: 1, failures: 1, errors: '{"timeout":1}', pending: 1, succeeded: 0 })));
     // The same minute again, after its fold: a retry that succeeds.
     await w.attempt((await s.store.deliveries.get(d!.id))!, NOW - 50 * MINUTE + 30 * SECOND, 10);
-    expect(await s.store.maintenance.foldStats()).toBeGreaterThan(0);
+    expect(await s.store.housekeeping.foldStats()).toBeGreaterThan(0);
     expect(rollups()).toEqual([MINUTE, 15 * MINUTE, 2 * HOUR].map((bucket_ms) => ({ bucket_ms, attempts: 2, failures: 1, errors: '{"timeout":1}', pending: 0, succeeded: 1 })));
-    expect(await s.store.maintenance.foldStats()).toBe(0);
+    expect(await s.store.housekeeping.foldStats()).toBe(0);
   });
 });
 
@@ -422,7 +419,7 @@ describe("pruneStats", () => {
       await w.attempt(d!, at, 10);
     }
     const before = await Promise.all((["1h", "24h", "7d"] as const).map((win) => report(win)));
-    expect(await s.store.maintenance.pruneStats(NOW)).toBeGreaterThan(0);
+    expect(await s.store.maintenance.pruneStats({ now: NOW })).toBeGreaterThan(0);
     expect(await Promise.all((["1h", "24h", "7d"] as const).map((win) => report(win)))).toEqual(before);
     const left = s.db.query("SELECT bucket_ms, min(bucket_start) AS oldest FROM stats_rollups GROUP BY bucket_ms ORDER BY bucket_ms").all();
     expect(left).toEqual([

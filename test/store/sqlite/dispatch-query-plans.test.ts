@@ -5,8 +5,8 @@
  * 50k pending). Without statistics the plan does not depend on the rows, so an empty database shows it.
  */
 import { afterEach, expect, test } from "bun:test";
-import { DISPATCH_QUERIES } from "../../src/store/deliveries.ts";
-import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
+import { DISPATCH_QUERIES } from "../../../src/store/sqlite/due-deliveries.ts";
+import { openFreshDb, type FreshDb } from "../../helpers/fresh-db.ts";
 
 let fresh: FreshDb;
 afterEach(() => fresh.cleanup());
@@ -18,7 +18,7 @@ test.each(Object.entries(DISPATCH_QUERIES))("%s uses a due index and no temporar
     .all()
     .map((r) => (r as { detail: string }).detail)
     .join("\n");
-  expect(plan).toMatch(/deliveries_due(_by_endpoint)?/);
+  expect(plan).toMatch(/deliveries_(due(_by_endpoint)?|leased)\b/);
   expect(plan).not.toContain("deliveries_by_status");
   expect(plan).not.toContain("TEMP B-TREE");
   expect(plan).not.toMatch(/SCAN d\b|SCAN deliveries\b/);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { Endpoint } from "../../src/domain/model.ts";
-import { openFreshStore, type FreshStore } from "../helpers/store.ts";
+import type { Endpoint } from "../../../src/domain/model.ts";
+import { openFreshStore, type FreshStore } from "../../helpers/store.ts";
 
 let s: FreshStore;
 
@@ -14,7 +14,7 @@ async function createMany(n: number, tenantOf: (i: number) => string = () => "de
   const made: Endpoint[] = [];
   for (let i = 0; i < n; i++) {
     s.clock.advance(1);
-    made.push(await s.store.endpoints.create(s.newEndpoint({ tenant: tenantOf(i) }), s.clock.now()));
+    made.push(await s.store.endpoints.create({ endpoint: s.newEndpoint({ tenant: tenantOf(i) }), now: s.clock.now() }));
   }
   return made;
 }
@@ -48,7 +48,7 @@ describe("create and get", () => {
       createdAt: now,
       updatedAt: now,
     };
-    expect(await s.store.endpoints.create(input, now)).toEqual(expected);
+    expect(await s.store.endpoints.create({ endpoint: input, now })).toEqual(expected);
     expect(await s.store.endpoints.get(input.id)).toEqual(expected);
   });
 
@@ -58,8 +58,8 @@ describe("create and get", () => {
 
   test("refuses a second endpoint with the same id and keeps the first", async () => {
     const input = s.newEndpoint({ url: "https://first.test/" });
-    await s.store.endpoints.create(input, s.clock.now());
-    await expect(s.store.endpoints.create({ ...input, url: "https://second.test/" }, s.clock.now())).rejects.toThrow(/UNIQUE/);
+    await s.store.endpoints.create({ endpoint: input, now: s.clock.now() });
+    await expect(s.store.endpoints.create({ endpoint: { ...input, url: "https://second.test/" }, now: s.clock.now() })).rejects.toThrow(/UNIQUE/);
     expect((await s.store.endpoints.get(input.id))!.url).toBe("https://first.test/");
   });
 });
@@ -110,9 +110,9 @@ describe("list", () => {
 
 describe("update", () => {
   test("changes only the given fields and moves updatedAt", async () => {
-    const created = await s.store.endpoints.create(s.newEndpoint({ description: "old", headers: { A: "1" } }), s.clock.now());
+    const created = await s.store.endpoints.create({ endpoint: s.newEndpoint({ description: "old", headers: { A: "1" } }), now: s.clock.now() });
     s.clock.advance(5_000);
-    const updated = await s.store.endpoints.update(created.id, { url: "https://new.test/hook", eventTypes: ["credit.*"] }, s.clock.now());
+    const updated = await s.store.endpoints.update({ id: created.id, patch: { url: "https://new.test/hook", eventTypes: ["credit.*"] }, now: s.clock.now() });
     expect(updated).toEqual({ ...created, url: "https://new.test/hook", eventTypes: ["credit.*"], updatedAt: s.clock.now() });
     expect(await s.store.endpoints.get(created.id)).toEqual(updated);
   });
@@ -124,22 +124,22 @@ describe("update", () => {
     ["headers", { headers: {} }],
     ["metadata", { metadata: { replaced: true } }],
   ])("sets %s, even to an empty value", async (field, patch) => {
-    const created = await s.store.endpoints.create(s.newEndpoint({ description: "d", headers: { A: "1" }, metadata: { m: 1 } }), s.clock.now());
-    const updated = await s.store.endpoints.update(created.id, patch, s.clock.now());
+    const created = await s.store.endpoints.create({ endpoint: s.newEndpoint({ description: "d", headers: { A: "1" }, metadata: { m: 1 } }), now: s.clock.now() });
+    const updated = await s.store.endpoints.update({ id: created.id, patch, now: s.clock.now() });
     expect((updated as unknown as Record<string, unknown>)[field]).toEqual(Object.values(patch)[0]);
   });
 
   test("answers null for an unknown id", async () => {
-    expect(await s.store.endpoints.update("ep_00000000000000000000000000", { url: "https://x.test/" }, s.clock.now())).toBeNull();
+    expect(await s.store.endpoints.update({ id: "ep_00000000000000000000000000", patch: { url: "https://x.test/" }, now: s.clock.now() })).toBeNull();
   });
 });
 
 describe("setState", () => {
   test("disables with the manual reason and keeps the failure streak", async () => {
-    const created = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
+    const created = await s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
     s.db.run("UPDATE endpoints SET consecutive_failures = 3, failing_since = ? WHERE id = ?", [s.clock.now() - 60_000, created.id]);
     s.clock.advance(1_000);
-    const disabled = await s.store.endpoints.setState(created.id, { enabled: false, reason: "manual" }, s.clock.now());
+    const disabled = await s.store.endpoints.setState({ id: created.id, state: { enabled: false, reason: "manual" }, now: s.clock.now() });
     expect(disabled).toMatchObject({
       state: "disabled",
       disabledReason: "manual",
@@ -150,13 +150,13 @@ describe("setState", () => {
   });
 
   test("enables, clearing the reason, consecutive_failures and failing_since", async () => {
-    const created = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
+    const created = await s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
     s.db.run(
       "UPDATE endpoints SET state = 'disabled', disabled_reason = 'auto_failing', consecutive_failures = 42, failing_since = ?, last_success_at = ? WHERE id = ?",
       [s.clock.now() - 86_400_000, s.clock.now() - 90_000_000, created.id],
     );
     s.clock.advance(1_000);
-    const enabled = await s.store.endpoints.setState(created.id, { enabled: true }, s.clock.now());
+    const enabled = await s.store.endpoints.setState({ id: created.id, state: { enabled: true }, now: s.clock.now() });
     expect(enabled).toMatchObject({
       state: "enabled",
       disabledReason: null,
@@ -169,7 +169,7 @@ describe("setState", () => {
   });
 
   test("answers null for an unknown id", async () => {
-    expect(await s.store.endpoints.setState("ep_00000000000000000000000000", { enabled: true }, s.clock.now())).toBeNull();
+    expect(await s.store.endpoints.setState({ id: "ep_00000000000000000000000000", state: { enabled: true }, now: s.clock.now() })).toBeNull();
   });
 });
 
@@ -192,21 +192,21 @@ describe("remove", () => {
     s.db.query("SELECT status, last_error, next_attempt_at, lease_until, updated_at FROM deliveries WHERE id = ?").get(id);
 
   test("deletes the endpoint and its secrets", async () => {
-    const created = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
-    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toEqual({ failedDeliveries: 0 });
+    const created = await s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
+    expect(await s.store.endpoints.remove({ id: created.id, now: s.clock.now() })).toEqual({ failedDeliveries: 0 });
     expect(await s.store.endpoints.get(created.id)).toBeNull();
     expect(s.db.query("SELECT count(*) AS n FROM endpoint_secrets WHERE endpoint_id = ?").get(created.id)).toEqual({ n: 0 });
   });
 
   test("answers null for an unknown or already removed endpoint", async () => {
-    const created = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
-    await s.store.endpoints.remove(created.id, s.clock.now());
-    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toBeNull();
-    expect(await s.store.endpoints.remove("ep_00000000000000000000000000", s.clock.now())).toBeNull();
+    const created = await s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
+    await s.store.endpoints.remove({ id: created.id, now: s.clock.now() });
+    expect(await s.store.endpoints.remove({ id: created.id, now: s.clock.now() })).toBeNull();
+    expect(await s.store.endpoints.remove({ id: "ep_00000000000000000000000000", now: s.clock.now() })).toBeNull();
   });
 
   test("ends its pending deliveries as failed with endpoint_deleted, says how many, and leaves finished ones untouched", async () => {
-    const created = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
+    const created = await s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
     const createdAt = s.clock.now();
     const pending = insertDelivery(created.id, "pending", createdAt + 60_000);
     const succeeded = insertDelivery(created.id, "succeeded", null);
@@ -214,17 +214,17 @@ describe("remove", () => {
     s.db.run("UPDATE deliveries SET last_error = 'http_status' WHERE id = ?", [failed]);
     s.clock.advance(10_000);
 
-    expect(await s.store.endpoints.remove(created.id, s.clock.now())).toEqual({ failedDeliveries: 1 });
+    expect(await s.store.endpoints.remove({ id: created.id, now: s.clock.now() })).toEqual({ failedDeliveries: 1 });
     expect(delivery(pending)).toEqual({ status: "failed", last_error: "endpoint_deleted", next_attempt_at: null, lease_until: null, updated_at: s.clock.now() });
     expect(delivery(succeeded)).toEqual({ status: "succeeded", last_error: null, next_attempt_at: null, lease_until: null, updated_at: createdAt });
     expect(delivery(failed)).toEqual({ status: "failed", last_error: "http_status", next_attempt_at: null, lease_until: null, updated_at: createdAt });
   });
 
   test("leaves the pending deliveries of other endpoints alone", async () => {
-    const removed = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
-    const kept = await s.store.endpoints.create(s.newEndpoint(), s.clock.now());
+    const removed = await s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
+    const kept = await s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
     const other = insertDelivery(kept.id, "pending", s.clock.now() + 60_000);
-    await s.store.endpoints.remove(removed.id, s.clock.now());
+    await s.store.endpoints.remove({ id: removed.id, now: s.clock.now() });
     expect(delivery(other)).toMatchObject({ status: "pending", last_error: null, next_attempt_at: s.clock.now() + 60_000 });
   });
 });

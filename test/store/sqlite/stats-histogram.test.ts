@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { LatencyBins, readBins } from "../../src/store/stats-histogram.ts";
-import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
+import { LatencyBins, readBins } from "../../../src/store/sqlite/stats-histogram.ts";
+import { openFreshDb, type FreshDb } from "../../helpers/fresh-db.ts";
 
 let fresh: FreshDb;
 let bins: LatencyBins;

@@ -4,13 +4,13 @@
  * would have counted had the rollups existed all along.
  */
 import { afterEach, expect, test } from "bun:test";
-import { MIGRATIONS, migrate } from "../../src/db/migrate.ts";
-import { openDatabase, type OpenedDatabase } from "../../src/db/open.ts";
-import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { Store } from "../../src/store/contract.ts";
-import { trafficWriter } from "../helpers/stats-data.ts";
-import { openFreshStore, type FreshStore } from "../helpers/store.ts";
-import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
+import { MIGRATIONS, migrate } from "../../../src/store/sqlite/migrate.ts";
+import { openDatabase, type OpenedDatabase } from "../../../src/store/sqlite/open.ts";
+import { createSqliteStore } from "../../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../../src/store/contract.ts";
+import { trafficWriter } from "../../helpers/stats-data.ts";
+import { openFreshStore, type FreshStore } from "../../helpers/store.ts";
+import { createTempDir, type TempDir } from "../../helpers/temp-dir.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -39,10 +39,10 @@ const reports = (st: Store) =>
 test("the migration's backfill gives the same reports as the live rollups for the same data", async () => {
   live = openFreshStore();
   const w = trafficWriter(live.store, live.ids);
-  const acme = await live.store.endpoints.create(live.newEndpoint({ tenant: "acme" }), NOW - 30 * DAY);
-  const globex = await live.store.endpoints.create(live.newEndpoint({ tenant: "globex" }), NOW - 30 * DAY);
-  const off = await live.store.endpoints.create(live.newEndpoint({ tenant: "acme" }), NOW - 30 * DAY);
-  await live.store.endpoints.setState(off.id, { enabled: false, reason: "manual" }, NOW - 30 * DAY);
+  const acme = await live.store.endpoints.create({ endpoint: live.newEndpoint({ tenant: "acme" }), now: NOW - 30 * DAY });
+  const globex = await live.store.endpoints.create({ endpoint: live.newEndpoint({ tenant: "globex" }), now: NOW - 30 * DAY });
+  const off = await live.store.endpoints.create({ endpoint: live.newEndpoint({ tenant: "acme" }), now: NOW - 30 * DAY });
+  await live.store.endpoints.setState({ id: off.id, state: { enabled: false, reason: "manual" }, now: NOW - 30 * DAY });
   const disabled = (await live.store.endpoints.get(off.id))!;
   for (let i = 0; i < 150; i++) {
     const at = NOW - 8 * DAY + Math.floor((i * 8 * DAY) / 150) + (i * 7919) % MINUTE;
@@ -63,7 +63,9 @@ test("the migration's backfill gives the same reports as the live rollups for th
   migrate(upgraded.db, NOW, MIGRATIONS.filter((m) => m.version < STATS_VERSION));
   upgraded.db.run("ATTACH DATABASE ? AS live", [live.db.filename]);
   for (const table of ["endpoints", "events", "deliveries", "attempts"]) {
-    upgraded.db.run(`INSERT INTO main.${table} SELECT * FROM live.${table}`);
+    // The columns the older schema has (later migrations add some, e.g. lease_owner).
+    const columns = (upgraded.db.query(`PRAGMA main.table_info(${table})`).all() as { name: string }[]).map((c) => c.name).join(", ");
+    upgraded.db.run(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM live.${table}`);
   }
   upgraded.db.run("DETACH DATABASE live");
   expect(migrate(upgraded.db, NOW)).toEqual(MIGRATIONS.filter((m) => m.version >= STATS_VERSION).map((m) => m.version));
@@ -71,6 +73,6 @@ test("the migration's backfill gives the same reports as the live rollups for th
 
   expect(await reports(store)).toEqual(expected);
   // The live store's minute rows give the same once folded.
-  await live.store.maintenance.foldStats();
+  await live.store.housekeeping.foldStats();
   expect(await reports(live.store)).toEqual(expected);
 }, 60_000);

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { MIGRATIONS, migrate, schemaVersion, type Migration } from "../../src/db/migrate.ts";
-import { openDatabase, type OpenedDatabase } from "../../src/db/open.ts";
-import { StartupError } from "../../src/startup-error.ts";
-import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
-import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
+import { MIGRATIONS, migrate, schemaVersion, type Migration } from "../../../src/store/sqlite/migrate.ts";
+import { openDatabase, type OpenedDatabase } from "../../../src/store/sqlite/open.ts";
+import { StartupError } from "../../../src/startup-error.ts";
+import { openFreshDb, type FreshDb } from "../../helpers/fresh-db.ts";
+import { createTempDir, type TempDir } from "../../helpers/temp-dir.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
 const TABLES = ["attempts", "deliveries", "endpoint_secrets", "endpoints", "events", "idempotency_keys", "schema_migrations", "stats_bins", "stats_levels", "stats_live", "stats_live_counts", "stats_rollups"];

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { AttemptRecord, ClaimedDelivery, EndpointCapacity, NewDelivery, NewEvent } from "../../src/store/contract.ts";
-import type { Attempt, Delivery, Endpoint } from "../../src/domain/model.ts";
-import { openFreshStore, type FreshStore } from "../helpers/store.ts";
+import { lastErrorText } from "../../../src/delivery/decide-next.ts";
+import type { AttemptRecord, ClaimedDelivery, EndpointCapacity, EventCommit, NewDelivery } from "../../../src/store/contract.ts";
+import type { Attempt, Delivery, Endpoint } from "../../../src/domain/model.ts";
+import { openFreshStore, type FreshStore } from "../../helpers/store.ts";
 
 let s: FreshStore;
 
@@ -13,10 +14,10 @@ afterEach(() => s.cleanup());
 const LEASE_MS = 60_000;
 const HOUR = 3_600_000;
 const CALLBACK_URL = "https://callback.example.com/one-off";
-const noLimits: EndpointCapacity = { full: [], room: () => Number.POSITIVE_INFINITY };
+const noLimits: EndpointCapacity = { maxPerEndpoint: Number.POSITIVE_INFINITY, inFlight: new Map() };
 
 async function createEndpoint(overrides: Parameters<FreshStore["newEndpoint"]>[0] = {}): Promise<Endpoint> {
-  return s.store.endpoints.create(s.newEndpoint(overrides), s.clock.now());
+  return s.store.endpoints.create({ endpoint: s.newEndpoint(overrides), now: s.clock.now() });
 }
 
 interface PlannedDelivery {
@@ -34,19 +35,17 @@ interface Ingested {
   deliveryIds: string[];
 }
 
-/** Builds one NewEvent the way ingest does; `dueAt` defaults to now. */
+/** Builds one EventCommit the way ingest does; `dueAt` defaults to now. */
 function newEvent(
   deliveries: PlannedDelivery[],
-  options: { tenant?: string; type?: string; isTest?: boolean; idempotency?: NewEvent["idempotency"] } = {},
-): NewEvent {
+  options: { tenant?: string; type?: string; isTest?: boolean; idempotency?: EventCommit["idempotency"] } = {},
+): EventCommit {
   const id = s.ids("evt");
   const type = options.type ?? "message.delivered";
   const rows: NewDelivery[] = [];
-  const disabledAttemptIds: Record<string, string> = {};
   for (const d of deliveries) {
     const deliveryId = s.ids("dlv");
     const failed = d.status === "failed";
-    if (failed) disabledAttemptIds[deliveryId] = s.ids("att");
     rows.push({
       id: deliveryId,
       endpointId: d.endpoint?.id ?? null,
@@ -54,7 +53,8 @@ function newEvent(
       status: failed ? "failed" : "pending",
       lastError: failed ? "endpoint_disabled" : null,
       dueAt: failed ? null : (d.dueAt ?? s.clock.now()),
-      leaseUntil: failed ? null : (d.leaseUntil ?? null),
+      lease: failed || !d.leaseUntil ? null : { owner: "node_test", until: d.leaseUntil },
+      ...(failed && { unsentAttemptId: s.ids("att") }),
     });
   }
   return {
@@ -68,15 +68,14 @@ function newEvent(
       isTest: options.isTest ?? false,
     },
     deliveries: rows,
-    disabledAttemptIds,
     idempotency: options.idempotency ?? null,
   };
 }
 
-/** Commits one event with its deliveries through store.events.ingest. */
+/** Commits one event with its deliveries through store.events.commit. */
 async function ingest(deliveries: PlannedDelivery[], options: Parameters<typeof newEvent>[1] = {}): Promise<Ingested> {
   const item = newEvent(deliveries, options);
-  expect(await s.store.events.ingest([item], s.clock.now())).toEqual([{ kind: "created" }]);
+  expect(await s.store.events.commit({ items: [item], now: s.clock.now() })).toEqual([{ kind: "created" }]);
   return { eventId: item.event.id, payload: item.event.payload, deliveryIds: item.deliveries.map((d) => d.id) };
 }
 
@@ -100,7 +99,7 @@ async function endpoint(id: string): Promise<Endpoint> {
 const claimIds = (claimed: ClaimedDelivery[]) => claimed.map((c) => c.delivery.id);
 
 async function claim(now = s.clock.now(), limit = 100, capacity: EndpointCapacity = noLimits): Promise<ClaimedDelivery[]> {
-  return s.store.deliveries.claimDue(now, limit, LEASE_MS, capacity);
+  return (await s.store.deliveries.claimDue({ now, limit, leaseMs: LEASE_MS, capacity, owner: "node_test", newAttemptId: () => s.ids("att") })).claimed;
 }
 
 /** An attempt record for `delivery` as the deliverer builds one. */
@@ -135,6 +134,7 @@ function attemptRecord(
     },
     delivery,
     next: options.next,
+    lastError: options.next.status === "succeeded" ? null : lastErrorText(options.error === undefined ? null : options.error, statusCode),
     health: options.health,
   };
 }
@@ -147,12 +147,12 @@ const failure = (d: Delivery, next: AttemptRecord["next"], extra: Partial<Parame
     statusCode: 500,
     error: "http_status",
     next,
-    health: { success: false, disableAfterMs: 24 * HOUR, gone: false },
+    health: { success: false, disable: null, disableIfFailingBefore: s.clock.now() - 24 * HOUR },
     ...extra,
   });
 
 async function record(r: AttemptRecord): Promise<void> {
-  await s.store.deliveries.recordAttempt(r, s.clock.now());
+  await s.store.deliveries.recordAttempt({ record: r, now: s.clock.now() });
 }
 
 describe("claimDue", () => {
@@ -171,7 +171,7 @@ describe("claimDue", () => {
       url: ep.url,
       status: "pending",
       attemptCount: 0,
-      leaseUntil: now + LEASE_MS,
+      lease: { owner: "node_test", until: now + LEASE_MS, at: now },
     });
   });
 
@@ -182,7 +182,7 @@ describe("claimDue", () => {
     const now = s.clock.now();
     expect(claimIds(await claim(now))).toEqual([a, b]);
     for (const id of [a, b]) {
-      expect(await get(id)).toMatchObject({ status: "pending", leaseUntil: now + LEASE_MS, nextAttemptAt: now + LEASE_MS });
+      expect(await get(id)).toMatchObject({ status: "pending", lease: { owner: "node_test", until: now + LEASE_MS, at: now }, nextAttemptAt: now + LEASE_MS });
     }
     expect(await claim(now)).toEqual([]);
     expect(await claim(now + LEASE_MS - 1)).toEqual([]);
@@ -219,8 +219,8 @@ describe("claimDue", () => {
     const forA = await due(a, s.clock.now() - 10);
     const forB = await due(b);
     const callback = await due(null);
-    expect(claimIds(await claim(s.clock.now(), 10, { full: [a.id], room: () => 10 }))).toEqual([forB, callback]);
-    expect((await get(forA)).leaseUntil).toBeNull();
+    expect(claimIds(await claim(s.clock.now(), 10, { maxPerEndpoint: 10, inFlight: new Map([[a.id, 10]]) }))).toEqual([forB, callback]);
+    expect((await get(forA)).lease).toBeNull();
   });
 
   test("takes no more deliveries of an endpoint than its room", async () => {
@@ -229,9 +229,9 @@ describe("claimDue", () => {
     const now = s.clock.now();
     const forA = [await due(a, now - 30), await due(a, now - 20), await due(a, now - 10)];
     const forB = [await due(b, now - 25), await due(b, now - 5)];
-    const room = (id: string) => (id === a.id ? 1 : 5);
-    expect(claimIds(await claim(now, 10, { full: [], room }))).toEqual([forA[0]!, forB[0]!, forB[1]!]);
-    expect((await get(forA[1]!)).leaseUntil).toBeNull();
+    // Room: 1 for a (4 of 5 in flight), 5 for b.
+    expect(claimIds(await claim(now, 10, { maxPerEndpoint: 5, inFlight: new Map([[a.id, 4]]) }))).toEqual([forA[0]!, forB[0]!, forB[1]!]);
+    expect((await get(forA[1]!)).lease).toBeNull();
   });
 
   test("a deep backlog of an endpoint without room does not hide another endpoint's due work", async () => {
@@ -241,15 +241,15 @@ describe("claimDue", () => {
     const backlog = [];
     for (let i = 0; i < 10; i++) backlog.push(await due(slow, now - 1000 + i));
     const forOther = await due(other, now);
-    const room = (id: string) => (id === slow.id ? 1 : 16);
-    expect(claimIds(await claim(now, 2, { full: [], room }))).toEqual([backlog[0]!, forOther]);
+    // Room: 1 for slow (15 of 16 in flight), 16 for the other.
+    expect(claimIds(await claim(now, 2, { maxPerEndpoint: 16, inFlight: new Map([[slow.id, 15]]) }))).toEqual([backlog[0]!, forOther]);
   });
 
   test("callback deliveries belong to no endpoint and are not held back by any endpoint's room", async () => {
     const ep = await createEndpoint();
     await due(ep);
     const callbacks = [await due(null), await due(null)];
-    expect(claimIds(await claim(s.clock.now(), 10, { full: [], room: () => 0 }))).toEqual(callbacks);
+    expect(claimIds(await claim(s.clock.now(), 10, { maxPerEndpoint: 0, inFlight: new Map() }))).toEqual(callbacks);
   });
 });
 
@@ -267,7 +267,7 @@ describe("recordAttempt", () => {
       status: "succeeded",
       attemptCount: 1,
       nextAttemptAt: null,
-      leaseUntil: null,
+      lease: null,
       lastError: null,
       updatedAt: s.clock.now(),
     });
@@ -318,7 +318,7 @@ describe("recordAttempt", () => {
     const retryAt = s.clock.now() + 60_000;
     await record(failure(claimed!.delivery, { status: "pending", at: retryAt }));
 
-    expect(await get(id)).toMatchObject({ status: "pending", attemptCount: 1, nextAttemptAt: retryAt, leaseUntil: null, lastError: "HTTP 500" });
+    expect(await get(id)).toMatchObject({ status: "pending", attemptCount: 1, nextAttemptAt: retryAt, lease: null, lastError: "HTTP 500" });
     const [attempt] = await s.store.deliveries.attempts(id);
     expect(attempt).toMatchObject({ n: 1, statusCode: 500, error: "http_status", nextAttemptAt: retryAt });
     expect(await claim(retryAt - 1)).toEqual([]);
@@ -353,7 +353,7 @@ describe("recordAttempt", () => {
       const last = i === 2;
       await record(failure(claimed!.delivery, last ? { status: "failed" } : { status: "pending", at: s.clock.now() }));
     }
-    expect(await get(id)).toMatchObject({ status: "failed", attemptCount: 3, nextAttemptAt: null, leaseUntil: null, lastError: "HTTP 500" });
+    expect(await get(id)).toMatchObject({ status: "failed", attemptCount: 3, nextAttemptAt: null, lease: null, lastError: "HTTP 500" });
     expect((await s.store.deliveries.attempts(id)).map((a) => [a.n, a.nextAttemptAt])).toEqual([
       [1, s.clock.now()],
       [2, s.clock.now()],
@@ -375,20 +375,21 @@ describe("recordAttempt", () => {
     expect(await endpoint(ep.id)).toMatchObject({ state: "enabled", consecutiveFailures: 2, failingSince: firstStart, updatedAt: ep.updatedAt });
   });
 
-  test("disables the endpoint (auto_failing) once it has failed for disableAfterMs, and not a millisecond before", async () => {
+  test("disables the endpoint (auto_failing) once it has failed for the hour it is told, and not a millisecond before", async () => {
     const ep = await createEndpoint();
     const start = s.clock.now();
     for (let i = 0; i < 3; i++) await due(ep);
     const [a, b, c] = await claim();
-    const health = { success: false as const, disableAfterMs: HOUR, gone: false };
-    await record(failure(a!.delivery, { status: "failed" }, { startedAt: start, health }));
+    // As the deliverer decides it: disable when failing since at or before an hour ago.
+    const health = () => ({ success: false as const, disable: null, disableIfFailingBefore: s.clock.now() - HOUR });
+    await record(failure(a!.delivery, { status: "failed" }, { startedAt: start, health: health() }));
 
     s.clock.set(start + HOUR - 1);
-    await record(failure(b!.delivery, { status: "failed" }, { health }));
+    await record(failure(b!.delivery, { status: "failed" }, { health: health() }));
     expect(await endpoint(ep.id)).toMatchObject({ state: "enabled", disabledReason: null, consecutiveFailures: 2 });
 
     s.clock.set(start + HOUR);
-    await record(failure(c!.delivery, { status: "failed" }, { health }));
+    await record(failure(c!.delivery, { status: "failed" }, { health: health() }));
     expect(await endpoint(ep.id)).toMatchObject({
       state: "disabled",
       disabledReason: "auto_failing",
@@ -398,12 +399,12 @@ describe("recordAttempt", () => {
     });
   });
 
-  test("a disableAfterMs of 0 never disables the endpoint", async () => {
+  test("disableIfFailingBefore null never disables the endpoint", async () => {
     const ep = await createEndpoint();
     await due(ep);
     const [a] = await claim();
     s.clock.advance(365 * 24 * HOUR);
-    await record(failure(a!.delivery, { status: "failed" }, { startedAt: 0, health: { success: false, disableAfterMs: 0, gone: false } }));
+    await record(failure(a!.delivery, { status: "failed" }, { startedAt: 0, health: { success: false, disable: null, disableIfFailingBefore: null } }));
     expect((await endpoint(ep.id)).state).toBe("enabled");
   });
 
@@ -411,7 +412,7 @@ describe("recordAttempt", () => {
     const ep = await createEndpoint();
     const id = await due(ep);
     const [a] = await claim();
-    await record(failure(a!.delivery, { status: "failed" }, { statusCode: 410, health: { success: false, disableAfterMs: 24 * HOUR, gone: true } }));
+    await record(failure(a!.delivery, { status: "failed" }, { statusCode: 410, health: { success: false, disable: "gone", disableIfFailingBefore: s.clock.now() - 24 * HOUR } }));
     expect(await endpoint(ep.id)).toMatchObject({ state: "disabled", disabledReason: "gone", consecutiveFailures: 1 });
     expect(await get(id)).toMatchObject({ status: "failed", lastError: "HTTP 410" });
   });
@@ -422,7 +423,7 @@ describe("recordAttempt", () => {
     expect((await s.store.endpoints.forTenant("default")).map((e) => e.state)).toEqual(["enabled"]);
     await due(ep);
     const [a] = await claim();
-    await record(failure(a!.delivery, { status: "failed" }, { statusCode: 410, health: { success: false, disableAfterMs: 0, gone: true } }));
+    await record(failure(a!.delivery, { status: "failed" }, { statusCode: 410, health: { success: false, disable: "gone", disableIfFailingBefore: null } }));
     expect((await s.store.endpoints.forTenant("default")).map((e) => [e.state, e.disabledReason])).toEqual([["disabled", "gone"]]);
   });
 
@@ -453,7 +454,7 @@ describe("recordAttempt", () => {
     const ep = await createEndpoint();
     const id = await due(ep);
     const [a] = await claim();
-    expect(await s.store.endpoints.remove(ep.id, s.clock.now())).toEqual({ failedDeliveries: 1 });
+    expect(await s.store.endpoints.remove({ id: ep.id, now: s.clock.now() })).toEqual({ failedDeliveries: 1 });
     await record(failure(a!.delivery, { status: "pending", at: s.clock.now() + 1000 }));
     expect(await get(id)).toMatchObject({ status: "failed", lastError: "endpoint_deleted", nextAttemptAt: null, attemptCount: 0 });
     expect(await claim(s.clock.now() + 10 * LEASE_MS)).toEqual([]);
@@ -462,14 +463,14 @@ describe("recordAttempt", () => {
 
 describe("retry", () => {
   test("answers not_found for an unknown delivery", async () => {
-    expect(await s.store.deliveries.retry("dlv_00000000000000000000000000", s.clock.now())).toBe("not_found");
+    expect(await s.store.deliveries.retry({ id: "dlv_00000000000000000000000000", now: s.clock.now() })).toBe("not_found");
   });
 
   test("answers pending and changes nothing for a delivery that is still pending", async () => {
     const ep = await createEndpoint();
     const id = await due(ep, s.clock.now() + 5000);
     const before = await get(id);
-    expect(await s.store.deliveries.retry(id, s.clock.now())).toBe("pending");
+    expect(await s.store.deliveries.retry({ id, now: s.clock.now() })).toBe("pending");
     expect(await get(id)).toEqual(before);
   });
 
@@ -481,9 +482,9 @@ describe("retry", () => {
     await record(success(a!.delivery));
     s.clock.advance(1000);
     const now = s.clock.now();
-    expect(await s.store.deliveries.retry(failed, now)).toBe("queued");
-    expect(await s.store.deliveries.retry(succeeded, now)).toBe("queued");
-    expect(await get(failed)).toMatchObject({ status: "pending", nextAttemptAt: now, leaseUntil: null, attemptCount: 1, updatedAt: now });
+    expect(await s.store.deliveries.retry({ id: failed, now })).toBe("queued");
+    expect(await s.store.deliveries.retry({ id: succeeded, now })).toBe("queued");
+    expect(await get(failed)).toMatchObject({ status: "pending", nextAttemptAt: now, lease: null, attemptCount: 1, updatedAt: now });
     expect(await get(succeeded)).toMatchObject({ status: "pending", nextAttemptAt: now, attemptCount: 1 });
     expect(claimIds(await claim(now)).sort()).toEqual([failed, succeeded].sort());
   });
@@ -511,9 +512,9 @@ describe("recover", () => {
 
     s.clock.advance(1000);
     const now = s.clock.now();
-    expect(await s.store.deliveries.recover(ep.id, since, now)).toBe(2);
+    expect(await s.store.deliveries.recover({ endpointId: ep.id, since, now })).toBe(2);
     for (const id of [atSince, later]) {
-      expect(await get(id)).toMatchObject({ status: "pending", nextAttemptAt: now, leaseUntil: null });
+      expect(await get(id)).toMatchObject({ status: "pending", nextAttemptAt: now, lease: null });
     }
     for (const id of [tooOld, otherEndpoint, testDelivery]) expect((await get(id)).status).toBe("failed");
     expect(await get(stillPending)).toMatchObject({ status: "pending", nextAttemptAt: since + 1000 + HOUR });
@@ -538,7 +539,7 @@ describe("earliestDue", () => {
     expect(await claim(now)).toHaveLength(1);
     // The lease moved the only overdue one to now + LEASE_MS.
     expect(await s.store.deliveries.earliestDue()).toBe(now + 3000);
-    await s.store.deliveries.claimDue(now + 3000, 1, 100, noLimits);
+    await s.store.deliveries.claimDue({ now: now + 3000, limit: 1, leaseMs: 100, capacity: noLimits, owner: "test-node", newAttemptId: () => `att_${crypto.randomUUID()}` });
     expect(await s.store.deliveries.earliestDue()).toBe(now + 3100);
   });
 });
@@ -593,9 +594,9 @@ describe("endpoint removal", () => {
     s.clock.advance(7);
     const now = s.clock.now();
 
-    expect(await s.store.endpoints.remove(ep.id, now)).toEqual({ failedDeliveries: 2 });
+    expect(await s.store.endpoints.remove({ id: ep.id, now })).toEqual({ failedDeliveries: 2 });
     for (const id of pending) {
-      expect(await get(id)).toMatchObject({ status: "failed", lastError: "endpoint_deleted", nextAttemptAt: null, leaseUntil: null, updatedAt: now });
+      expect(await get(id)).toMatchObject({ status: "failed", lastError: "endpoint_deleted", nextAttemptAt: null, lease: null, updatedAt: now });
     }
     expect((await get(succeeded)).status).toBe("succeeded");
     expect(await get(othersPending)).toMatchObject({ status: "pending", lastError: null });
@@ -610,7 +611,7 @@ describe("events.ingest", () => {
     const ep = await createEndpoint();
     const item = newEvent([{ endpoint: ep }, { endpoint: null }]);
     const now = s.clock.now();
-    expect(await s.store.events.ingest([item], now)).toEqual([{ kind: "created" }]);
+    expect(await s.store.events.commit({ items: [item], now })).toEqual([{ kind: "created" }]);
     expect(await s.store.events.get(item.event.id)).toEqual({ ...item.event, createdAt: now });
     const deliveries = await s.store.deliveries.forEvent(item.event.id);
     expect(deliveries.map((d) => [d.id, d.endpointId, d.url, d.status, d.attemptCount, d.nextAttemptAt, d.tenant, d.eventType])).toEqual([
@@ -623,12 +624,12 @@ describe("events.ingest", () => {
     const ep = await createEndpoint();
     const item = newEvent([{ endpoint: ep, status: "failed" }]);
     const now = s.clock.now();
-    await s.store.events.ingest([item], now);
+    await s.store.events.commit({ items: [item], now });
     const deliveryId = item.deliveries[0]!.id;
-    expect(await get(deliveryId)).toMatchObject({ status: "failed", attemptCount: 1, nextAttemptAt: null, leaseUntil: null, lastError: "endpoint_disabled" });
+    expect(await get(deliveryId)).toMatchObject({ status: "failed", attemptCount: 1, nextAttemptAt: null, lease: null, lastError: "endpoint_disabled" });
     expect(await s.store.deliveries.attempts(deliveryId)).toEqual([
       {
-        id: item.disabledAttemptIds[deliveryId]!,
+        id: item.deliveries[0]!.unsentAttemptId!,
         deliveryId,
         endpointId: ep.id,
         n: 1,
@@ -655,9 +656,9 @@ describe("events.ingest", () => {
     test("the first call creates; a repeat with the same hash answers the stored response and creates nothing", async () => {
       const ep = await createEndpoint();
       const idem = (response: string) => ({ idempotency: { key: "order-1", requestHash: "hash-a", response } });
-      expect(await s.store.events.ingest([newEvent([{ endpoint: ep }], idem('{"first":true}'))], s.clock.now())).toEqual([{ kind: "created" }]);
+      expect(await s.store.events.commit({ items: [newEvent([{ endpoint: ep }], idem('{"first":true}'))], now: s.clock.now() })).toEqual([{ kind: "created" }]);
       const before = counts();
-      expect(await s.store.events.ingest([newEvent([{ endpoint: ep }], idem('{"second":true}'))], s.clock.now())).toEqual([
+      expect(await s.store.events.commit({ items: [newEvent([{ endpoint: ep }], idem('{"second":true}'))], now: s.clock.now() })).toEqual([
         { kind: "replayed", response: '{"first":true}' },
       ]);
       expect(counts()).toEqual(before);
@@ -665,28 +666,25 @@ describe("events.ingest", () => {
 
     test("the same key with another hash is a conflict and creates nothing", async () => {
       const ep = await createEndpoint();
-      await s.store.events.ingest([newEvent([{ endpoint: ep }], { idempotency: { key: "k", requestHash: "hash-a", response: "{}" } })], s.clock.now());
+      await s.store.events.commit({ items: [newEvent([{ endpoint: ep }], { idempotency: { key: "k", requestHash: "hash-a", response: "{}" } })], now: s.clock.now() });
       const before = counts();
       expect(
-        await s.store.events.ingest([newEvent([{ endpoint: ep }], { idempotency: { key: "k", requestHash: "hash-b", response: "{}" } })], s.clock.now()),
+        await s.store.events.commit({ items: [newEvent([{ endpoint: ep }], { idempotency: { key: "k", requestHash: "hash-b", response: "{}" } })], now: s.clock.now() }),
       ).toEqual([{ kind: "conflict" }]);
       expect(counts()).toEqual(before);
     });
 
     test("keys are per tenant", async () => {
       const idem = { key: "k", requestHash: "hash-a", response: "{}" };
-      await s.store.events.ingest([newEvent([], { tenant: "acme", idempotency: idem })], s.clock.now());
+      await s.store.events.commit({ items: [newEvent([], { tenant: "acme", idempotency: idem })], now: s.clock.now() });
       expect(
-        await s.store.events.ingest([newEvent([], { tenant: "globex", idempotency: { ...idem, requestHash: "hash-b" } })], s.clock.now()),
+        await s.store.events.commit({ items: [newEvent([], { tenant: "globex", idempotency: { ...idem, requestHash: "hash-b" } })], now: s.clock.now() }),
       ).toEqual([{ kind: "created" }]);
     });
 
     test("a repeat within the same call sees the first item's key", async () => {
       const idem = { key: "k", requestHash: "hash-a", response: '{"id":"first"}' };
-      const outcomes = await s.store.events.ingest(
-        [newEvent([], { idempotency: idem }), newEvent([], { idempotency: { ...idem, response: "{}" } }), newEvent([], { idempotency: { ...idem, requestHash: "x" } })],
-        s.clock.now(),
-      );
+      const outcomes = await s.store.events.commit({ items: [newEvent([], { idempotency: idem }), newEvent([], { idempotency: { ...idem, response: "{}" } }), newEvent([], { idempotency: { ...idem, requestHash: "x" } })], now: s.clock.now() });
       expect(outcomes).toEqual([{ kind: "created" }, { kind: "replayed", response: '{"id":"first"}' }, { kind: "conflict" }]);
       expect(counts().events).toBe(1);
     });

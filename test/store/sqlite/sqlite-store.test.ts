@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
-import { openFreshStore, type FreshStore } from "../helpers/store.ts";
+import { createSqliteStore } from "../../../src/store/sqlite/sqlite-store.ts";
+import { openFreshDb, type FreshDb } from "../../helpers/fresh-db.ts";
+import { openFreshStore, type FreshStore } from "../../helpers/store.ts";
 
 describe("checkWritable", () => {
   let s: FreshStore;

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { StoreUnavailableError, WriteQueue } from "../../src/store/write-queue.ts";
-import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
+import { StoreUnavailableError, WriteQueue } from "../../../src/store/sqlite/write-queue.ts";
+import { openFreshDb, type FreshDb } from "../../helpers/fresh-db.ts";
 
 let fresh: FreshDb;
 let queue: WriteQueue;

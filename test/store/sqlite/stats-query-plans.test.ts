@@ -5,7 +5,7 @@
  * not depend on the rows, so an empty database shows it.
  */
 import { afterEach, expect, test } from "bun:test";
-import { openFreshDb, type FreshDb } from "../helpers/fresh-db.ts";
+import { openFreshDb, type FreshDb } from "../../helpers/fresh-db.ts";
 
 let fresh: FreshDb;
 afterEach(() => fresh.cleanup());
