@@ -19,55 +19,14 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { measuresLatency } from "../../domain/outcome.ts";
-import { LatencyBins, readBins, type Histogram } from "./stats-histogram.ts";
-import type { BacklogSnapshot, DeliveryStatus, EndpointStats, StatsFigures, StatsReport, StatsWindow } from "../../domain/model.ts";
+import { Accumulator, type SeriesShape } from "./stats-accumulator.ts";
+import { LatencyBins, readBins } from "./stats-histogram.ts";
+import { coverWindow, ROLLUP_KEEP_MS, STATS_WINDOWS } from "./stats-windows.ts";
+import type { BacklogSnapshot, DeliveryStatus, EndpointStats, StatsReport } from "../../domain/model.ts";
 import type { StatsQuery } from "../contract.ts";
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** Per window: its length, its series bucket, and the rollup sizes it reads (coarsest first, the first = the bucket). */
-export const STATS_WINDOWS: Record<StatsWindow, { lengthMs: number; bucketMs: number; levels: number[] }> = {
-  "1h": { lengthMs: HOUR, bucketMs: MINUTE, levels: [MINUTE] },
-  "24h": { lengthMs: DAY, bucketMs: 15 * MINUTE, levels: [15 * MINUTE, MINUTE] },
-  "7d": { lengthMs: 7 * DAY, bucketMs: 2 * HOUR, levels: [2 * HOUR, 15 * MINUTE] },
-};
-
-/**
- * How long each rollup size is kept: the longest window that reads it plus
- * a day of margin. Minute rows serve the 1h window and the ends of the 24h
- * one; the others the 7d window.
- */
-export const ROLLUP_KEEP_MS: Record<number, number> = {
-  [MINUTE]: 2 * DAY,
-  [15 * MINUTE]: 8 * DAY,
-  [2 * HOUR]: 8 * DAY,
-};
 
 /** The failing endpoints the backlog lists at most. */
 const FAILING_LIMIT = 50;
-
-/** A stretch of time read from one rollup size, or from the raw rows (level null). */
-interface Segment {
-  level: number | null;
-  start: number;
-  end: number;
-}
-
-/**
- * Splits [start, end) into whole buckets of the coarsest level, the ends
- * into the next finer ones, and what is left into raw stretches.
- */
-export function coverWindow(start: number, end: number, levels: number[]): Segment[] {
-  if (start >= end) return [];
-  const [level, ...finer] = levels;
-  if (level === undefined) return [{ level: null, start, end }];
-  const first = Math.ceil(start / level) * level;
-  const last = Math.floor(end / level) * level;
-  if (first >= last) return coverWindow(start, end, finer);
-  return [...coverWindow(start, first, finer), { level, start: first, end: last }, ...coverWindow(last, end, finer)];
-}
 
 /** A rollup row as an array (statement.values(): no object per row): the columns of ROLLUP_COLUMNS in order. */
 type RollupRow = [number, string, number, number, string, string, string, number, number, number];
@@ -110,106 +69,6 @@ interface RawDeliveryRow {
   endpoint_id: string | null;
   status: DeliveryStatus;
   n: number;
-}
-
-/** The series buckets of one report: `count` buckets of `ms` from `first`. */
-interface SeriesShape {
-  first: number;
-  ms: number;
-  count: number;
-}
-
-/**
- * The running sums for one endpoint or for the totals. Histograms are dense
- * arrays indexed by bin, the series' ones side by side (bucket i at
- * i · bins.size), so adding a rollup row is array arithmetic.
- */
-class Accumulator {
-  deliveries = { pending: 0, succeeded: 0, failed: 0 };
-  attempts = 0;
-  failures = 0;
-  errors: Record<string, number> = {};
-  readonly latency: Histogram;
-  latencyN = 0;
-  readonly ttd: Histogram;
-  ttdN = 0;
-  readonly seriesAttempts: Float64Array;
-  readonly seriesFailures: Float64Array;
-  readonly seriesLatency: Histogram;
-  readonly seriesLatencyN: Float64Array;
-
-  constructor(
-    private readonly bins: LatencyBins,
-    private readonly shape: SeriesShape,
-  ) {
-    this.latency = bins.histogram();
-    this.ttd = bins.histogram();
-    this.seriesAttempts = new Float64Array(shape.count);
-    this.seriesFailures = new Float64Array(shape.count);
-    this.seriesLatency = bins.histogram(shape.count);
-    this.seriesLatencyN = new Float64Array(shape.count);
-  }
-
-  /** Counts attempts and failures in series bucket `i`. */
-  addAttempts(i: number, attempts: number, failures: number): void {
-    this.attempts += attempts;
-    this.failures += failures;
-    this.seriesAttempts[i]! += attempts;
-    this.seriesFailures[i]! += failures;
-  }
-
-  addError(error: string, n: number): void {
-    this.errors[error] = (this.errors[error] ?? 0) + n;
-  }
-
-  addLatency(i: number, bin: number, n: number): void {
-    this.latency[bin]! += n;
-    this.latencyN += n;
-    this.seriesLatency[i * this.bins.size + bin]! += n;
-    this.seriesLatencyN[i]! += n;
-  }
-
-  /** The `k` entries read by readBins into series bucket `i`; `total` is their sum. */
-  addLatencies(i: number, bins: Int32Array, counts: Float64Array, k: number, total: number): void {
-    const { latency, seriesLatency } = this;
-    const base = i * this.bins.size;
-    for (let j = 0; j < k; j++) {
-      latency[bins[j]!]! += counts[j]!;
-      seriesLatency[base + bins[j]!]! += counts[j]!;
-    }
-    this.latencyN += total;
-    this.seriesLatencyN[i]! += total;
-  }
-
-  addTtd(bin: number, n: number): void {
-    this.ttd[bin]! += n;
-    this.ttdN += n;
-  }
-
-  addTtds(bins: Int32Array, counts: Float64Array, k: number, total: number): void {
-    const { ttd } = this;
-    for (let j = 0; j < k; j++) ttd[bins[j]!]! += counts[j]!;
-    this.ttdN += total;
-  }
-
-  figures(): StatsFigures {
-    const { bins, shape } = this;
-    return {
-      deliveries: this.deliveries,
-      attempts: this.attempts,
-      failedAttempts: this.failures,
-      successRate: this.attempts === 0 ? null : (this.attempts - this.failures) / this.attempts,
-      attemptLatencyMs: bins.percentiles(this.latency, this.latencyN),
-      timeToDeliveryMs: bins.percentiles(this.ttd, this.ttdN),
-      failuresByError: this.errors,
-      series: Array.from({ length: shape.count }, (_, i) => ({
-        start: shape.first + i * shape.ms,
-        attempts: this.seriesAttempts[i]!,
-        failures: this.seriesFailures[i]!,
-        p95LatencyMs: bins.percentile(this.seriesLatency, 0.95, this.seriesLatencyN[i]!, i * bins.size),
-      })),
-    };
-  }
 }
 
 /** Statements over stats_rollups, and the backlog's indexed counts. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { coverWindow, STATS_WINDOWS } from "../../../src/store/sqlite/stats.ts";
+import { coverWindow, STATS_WINDOWS } from "../../../src/store/sqlite/stats-windows.ts";
 import type { StatsQuery } from "../../../src/store/contract.ts";
 import type { Endpoint, StatsReport, StatsWindow } from "../../../src/domain/model.ts";
 import { trafficWriter, type TrafficWriter } from "../../helpers/stats-data.ts";
