@@ -14,6 +14,8 @@ import type { Logger } from "../log.ts";
 import { noObserver, type DeliveryObserver } from "../metrics/observer.ts";
 import type { ClaimedDelivery, Store } from "../store/contract.ts";
 import { ClockStepDetector, DEFAULT_STEP_THRESHOLD_MS } from "./clock-step.ts";
+import { logAttemptAtDebug } from "./attempt-debug-log.ts";
+import { Slots } from "./slots.ts";
 import type { Deliverer } from "./deliver.ts";
 
 export interface DispatcherOptions {
@@ -48,8 +50,7 @@ const ERROR_BACKOFF_MS = 1000;
 const BLOCKED_RECHECK_MS = 1000;
 
 export class Dispatcher {
-  private inFlight = 0;
-  private readonly perEndpoint = new Map<string, number>();
+  private readonly slots = new Slots();
   private readonly running = new Set<Promise<void>>();
   private timer: Timer | null = null;
   private wakeScheduled = false;
@@ -103,7 +104,7 @@ export class Dispatcher {
 
   /** Attempts in flight now. */
   get inFlightCount(): number {
-    return this.inFlight;
+    return this.slots.inFlight;
   }
 
   /** Asks for a look at the due work soon; many wakes in one turn make one look. */
@@ -211,10 +212,10 @@ export class Dispatcher {
   /** Claims until the slots are full or nothing more fits; returns the time of the last look. */
   private async fillSlots(): Promise<number> {
     const { concurrency, maxPerEndpoint, leaseMs, owner } = this.options;
-    const capacity = { maxPerEndpoint, inFlight: this.perEndpoint };
+    const capacity = { maxPerEndpoint, inFlight: this.slots.perEndpoint };
     let now = this.clock.now();
     while (!this.stopping) {
-      const free = concurrency - this.inFlight;
+      const free = concurrency - this.slots.inFlight;
       if (free <= 0) break;
       now = this.clock.now();
       const { claimed, interrupted } = await this.store.deliveries.claimDue({ now, limit: free, leaseMs, owner, capacity, newAttemptId: this.newAttemptId });
@@ -233,19 +234,12 @@ export class Dispatcher {
   }
 
   private launch(claimed: ClaimedDelivery): void {
-    const endpointId = claimed.delivery.endpointId;
-    this.inFlight++;
-    if (endpointId !== null) this.perEndpoint.set(endpointId, (this.perEndpoint.get(endpointId) ?? 0) + 1);
+    const freeSlot = this.slots.take(claimed.delivery.endpointId);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      this.inFlight--;
-      if (endpointId !== null) {
-        const left = (this.perEndpoint.get(endpointId) ?? 1) - 1;
-        if (left === 0) this.perEndpoint.delete(endpointId);
-        else this.perEndpoint.set(endpointId, left);
-      }
+      freeSlot();
       this.wake();
     };
     const run = this.attempt(claimed, release).finally(() => {
@@ -271,16 +265,7 @@ export class Dispatcher {
       // The retry's due time exists only now: look again so the timer is armed for it.
       if (record.next.status === "pending") this.wake();
       (this.options.observer ?? noObserver).attemptRecorded(record);
-      // Per attempt only at debug: a failing endpoint's warn lines are the failure log's, one per streak and interval.
-      const { attempt } = record;
-      if (attempt.error === null) {
-        this.log.debug({ delivery_id: attempt.deliveryId, attempt: attempt.n, status: attempt.statusCode, duration_ms: attempt.durationMs }, "attempt succeeded");
-      } else {
-        this.log.debug(
-          { delivery_id: attempt.deliveryId, endpoint_id: claimed.delivery.endpointId, attempt: attempt.n, error: attempt.error, status: attempt.statusCode, next: record.next.status },
-          "attempt failed",
-        );
-      }
+      logAttemptAtDebug(this.log, record);
     } catch (err) {
       // Not a delivery failure (those are records) but ours: the lease runs out and the delivery is tried again.
       this.log.error({ err, delivery_id: claimed.delivery.id }, "could not make or record an attempt");
