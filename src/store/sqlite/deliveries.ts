@@ -47,7 +47,7 @@ export class DeliveryTable {
   private readonly leasesStmt: Statement<
     { id: string; endpoint_id: string | null; tenant: string; created_at: number; attempt_count: number; leased_at: number | null; lease_until: number; is_test: number }
   >;
-  private readonly cutStmt: Statement<CountedRow>;
+  private readonly interruptedStmt: Statement<CountedRow>;
   private readonly shiftStmt: Statement;
 
   constructor(
@@ -79,7 +79,7 @@ export class DeliveryTable {
       WHERE lease_until IS NOT NULL AND lease_until <= $expired_by AND status = 'pending'
         AND ($all = 1 OR lease_owner IN (SELECT value FROM json_each($owners)))
       ORDER BY id`);
-    this.cutStmt = db.query(`UPDATE deliveries SET status = $status, attempt_count = attempt_count + 1,
+    this.interruptedStmt = db.query(`UPDATE deliveries SET status = $status, attempt_count = attempt_count + 1,
       next_attempt_at = $next_attempt_at, lease_until = NULL, leased_at = NULL, lease_owner = NULL, last_error = 'interrupted', updated_at = $now
       WHERE id = $id AND status = 'pending' ${COUNTED}`);
     // Only rows whose times were written before the step: a row written
@@ -193,9 +193,9 @@ export class DeliveryTable {
   }
 
   /** Counts a cut-off (interrupted) attempt and ends the lease: due again at `nextAttemptAt`, or failed when null. */
-  cut(id: string, nextAttemptAt: number | null, now: number): void {
+  endInterrupted(id: string, nextAttemptAt: number | null, now: number): void {
     const status = nextAttemptAt === null ? "failed" : "pending";
-    const row = this.cutStmt.get({ id, status, next_attempt_at: nextAttemptAt, now });
+    const row = this.interruptedStmt.get({ id, status, next_attempt_at: nextAttemptAt, now });
     if (row) this.counter.moved(counted(row), "pending", status);
   }
 

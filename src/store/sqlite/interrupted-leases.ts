@@ -41,7 +41,7 @@ export function interruptLeases(
       }),
       lease,
     );
-    deliveries.cut(lease.id, next, now);
+    deliveries.endInterrupted(lease.id, next, now);
   }
   return dead.map((l) => ({ deliveryId: l.id, endpointId: l.endpointId, isTest: l.isTest }));
 }
