@@ -28,14 +28,17 @@ export function claimDue(due: DueDeliveries, req: ClaimRequest): ClaimedDelivery
   const { now, limit, capacity, durableRowid } = req;
   const lease = { owner: req.owner, until: now + req.leaseMs, at: now };
   const taken = new Map<string, number>();
+  /** What was taken, as read (its due time orders the answer). */
   const claimed: ClaimedDelivery[] = [];
   const roomOf = (ep: string) => capacity.maxPerEndpoint - (capacity.inFlight.get(ep) ?? 0) - (taken.get(ep) ?? 0);
   const take = (c: ClaimedDelivery) => {
     const ep = c.delivery.endpointId;
     if (ep !== null) taken.set(ep, (taken.get(ep) ?? 0) + 1);
     due.lease(c.delivery.id, lease);
-    claimed.push({ ...c, delivery: { ...c.delivery, lease } });
+    claimed.push(c);
   };
+  // The copies answered are the rows as leased: due again when the lease ends.
+  const answer = () => inDueOrder(claimed).map((c) => ({ ...c, delivery: { ...c.delivery, lease, nextAttemptAt: lease.until } }));
   let anyFull = false;
   for (const [ep] of capacity.inFlight) if (roomOf(ep) <= 0) anyFull = true;
   // Fast path, while no endpoint is at its limit: the earliest due work,
@@ -64,7 +67,7 @@ export function claimDue(due: DueDeliveries, req: ClaimRequest): ClaimedDelivery
       // A row that could not be loaded stays due: without progress, stop rather than read it again.
       more = page.length === size && claimed.length > before;
     }
-    if (!passedOver) return inDueOrder(claimed);
+    if (!passedOver) return answer();
   }
   // Some endpoint is full (often one with a deep backlog): ask each endpoint
   // with room for its earliest due work, by index seeks, so the cost follows
@@ -79,5 +82,5 @@ export function claimDue(due: DueDeliveries, req: ClaimRequest): ClaimedDelivery
     const ep = c.delivery.endpointId;
     if (ep === null || roomOf(ep) > 0) take(c);
   }
-  return inDueOrder(claimed);
+  return answer();
 }

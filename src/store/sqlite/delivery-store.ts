@@ -71,6 +71,7 @@ export function createDeliveryStore(parts: SqliteParts): DeliveryStore {
       return writes.run(() => recordOne(record, now), { durable: false });
     },
     async retry({ id, now }) {
+      parts.assertOpen();
       const d = deliveries.get(id);
       if (!d) return "not_found";
       if (d.status === "pending") return "pending";
