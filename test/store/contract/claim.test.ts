@@ -99,15 +99,23 @@ for (const backend of backends)
     });
 
     describe("deliveries.claimDue leases", () => {
-      test("the claimed delivery carries the lease {owner, until: now + leaseMs, at: now} and is due again at its end", async () => {
+      test("the stored delivery carries the lease {owner, until: now + leaseMs, at: now} and is due again at its end", async () => {
+        const ep = await createEndpoint(t.store);
+        const id = await commitOne(t.store, ep, { dueAt: now });
+        const at = now + 7 * SECOND;
+        await claim(t.store, { at, owner: "node-b", leaseMs: LEASE_MS });
+        const lease = { owner: "node-b", until: at + LEASE_MS, at };
+        expect(await mustGetDelivery(t.store, id)).toMatchObject({ lease, nextAttemptAt: at + LEASE_MS, status: "pending", attemptCount: 0 });
+        expect(await t.store.deliveries.earliestDue()).toBe(at + LEASE_MS);
+      });
+
+      test("the claimed delivery it answers is the delivery as leased: the lease, and due again at its end", async () => {
         const ep = await createEndpoint(t.store);
         const id = await commitOne(t.store, ep, { dueAt: now });
         const at = now + 7 * SECOND;
         const [claimed] = await claim(t.store, { at, owner: "node-b", leaseMs: LEASE_MS });
-        const lease = { owner: "node-b", until: at + LEASE_MS, at };
-        expect(claimed?.delivery).toMatchObject({ id, status: "pending", attemptCount: 0, lease, nextAttemptAt: at + LEASE_MS });
-        expect(await mustGetDelivery(t.store, id)).toMatchObject({ lease, nextAttemptAt: at + LEASE_MS, status: "pending" });
-        expect(await t.store.deliveries.earliestDue()).toBe(at + LEASE_MS);
+        expect(claimed?.delivery).toEqual(await mustGetDelivery(t.store, id));
+        expect(claimed?.delivery).toMatchObject({ id, lease: { owner: "node-b", until: at + LEASE_MS, at }, nextAttemptAt: at + LEASE_MS });
       });
 
       test("a leased delivery is not claimed again while its lease lasts, by its owner or anyone", async () => {
