@@ -1,22 +1,8 @@
 /** Contract: endpoints — create, get, list, update, setState, remove, and forTenant seeing every write. */
 import { describe, expect, test } from "bun:test";
 import { backends } from "./backends.ts";
-import {
-  claimOne,
-  commitEvent,
-  commitOne,
-  createEndpoint,
-  endpointInput,
-  failOnce,
-  failure,
-  HOUR,
-  mustGetDelivery,
-  mustGetEndpoint,
-  now,
-  record,
-  success,
-  useStore,
-} from "./harness.ts";
+import { failOnce, failure, record, success } from "./attempt-records.ts";
+import { claimOne, commitEvent, commitOne, createEndpoint, endpointInput, HOUR, mustGetDelivery, mustGetEndpoint, now, useStore } from "./harness.ts";
 
 for (const backend of backends)
   describe(backend.name, () => {

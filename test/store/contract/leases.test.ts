@@ -1,13 +1,13 @@
 /** Contract: leases that run out or are cut (claimDue, interruptLeases), and the schedule (earliestDue, shiftSchedule). */
 import { describe, expect, test } from "bun:test";
 import { backends } from "./backends.ts";
+import { failure, record, success } from "./attempt-records.ts";
 import {
   claim,
   claimOne,
   commitEvent,
   commitOne,
   createEndpoint,
-  failure,
   ids,
   LEASE_MS,
   MINUTE,
@@ -15,9 +15,7 @@ import {
   mustGetEndpoint,
   newAttemptId,
   now,
-  record,
   SECOND,
-  success,
   useStore,
 } from "./harness.ts";
 

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { StoreUnavailableError } from "../../../src/store/errors.ts";
 import { backends } from "./backends.ts";
+import { record, success } from "./attempt-records.ts";
 import {
   capacity,
   claim,
@@ -15,8 +16,6 @@ import {
   newAttemptId,
   now,
   planEvent,
-  record,
-  success,
   useStore,
 } from "./harness.ts";
 

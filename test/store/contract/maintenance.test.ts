@@ -1,22 +1,8 @@
 /** Contract: periodic maintenance — autoDisable, pruneEvents, pruneIdempotencyKeys, pruneStats. */
 import { describe, expect, test } from "bun:test";
 import { backends } from "./backends.ts";
-import {
-  claimOne,
-  commitEvent,
-  commitOne,
-  createEndpoint,
-  DAY,
-  failOnce,
-  HOUR,
-  MINUTE,
-  mustGetDelivery,
-  mustGetEndpoint,
-  now,
-  record,
-  success,
-  useStore,
-} from "./harness.ts";
+import { failOnce, record, success } from "./attempt-records.ts";
+import { claimOne, commitEvent, commitOne, createEndpoint, DAY, HOUR, MINUTE, mustGetDelivery, mustGetEndpoint, now, useStore } from "./harness.ts";
 
 for (const backend of backends)
   describe(backend.name, () => {

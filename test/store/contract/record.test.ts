@@ -2,23 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import type { Endpoint } from "../../../src/domain/model.ts";
 import { backends } from "./backends.ts";
-import {
-  claim,
-  claimOne,
-  commitOne,
-  createEndpoint,
-  DAY,
-  failOnce,
-  failure,
-  MINUTE,
-  mustGetDelivery,
-  mustGetEndpoint,
-  now,
-  record,
-  SECOND,
-  success,
-  useStore,
-} from "./harness.ts";
+import { failOnce, failure, record, success } from "./attempt-records.ts";
+import { claim, claimOne, commitOne, createEndpoint, DAY, MINUTE, mustGetDelivery, mustGetEndpoint, now, SECOND, useStore } from "./harness.ts";
 
 for (const backend of backends)
   describe(backend.name, () => {

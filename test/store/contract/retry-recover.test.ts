@@ -2,22 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import type { Endpoint } from "../../../src/domain/model.ts";
 import { backends } from "./backends.ts";
-import {
-  claim,
-  claimOne,
-  commitEvent,
-  commitOne,
-  createEndpoint,
-  failure,
-  HOUR,
-  ids,
-  MINUTE,
-  mustGetDelivery,
-  now,
-  record,
-  success,
-  useStore,
-} from "./harness.ts";
+import { failure, record, success } from "./attempt-records.ts";
+import { claim, claimOne, commitEvent, commitOne, createEndpoint, HOUR, ids, MINUTE, mustGetDelivery, now, useStore } from "./harness.ts";
 
 for (const backend of backends)
   describe(backend.name, () => {

@@ -2,22 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import type { Endpoint, StatsFigures } from "../../../src/domain/model.ts";
 import { backends } from "./backends.ts";
-import {
-  claimOne,
-  commitEvent,
-  commitOne,
-  createEndpoint,
-  failOnce,
-  failure,
-  HOUR,
-  LEASE_MS,
-  MINUTE,
-  mustGetDelivery,
-  now,
-  record,
-  success,
-  useStore,
-} from "./harness.ts";
+import { failOnce, failure, record, success } from "./attempt-records.ts";
+import { claimOne, commitEvent, commitOne, createEndpoint, HOUR, LEASE_MS, MINUTE, mustGetDelivery, now, useStore } from "./harness.ts";
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const counts = (f: StatsFigures) => ({ deliveries: f.deliveries, attempts: f.attempts, failedAttempts: f.failedAttempts });
