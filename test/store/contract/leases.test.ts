@@ -9,6 +9,7 @@ import {
   commitOne,
   createEndpoint,
   ids,
+  HOUR,
   LEASE_MS,
   MINUTE,
   mustGetDelivery,
@@ -172,6 +173,15 @@ for (const backend of backends)
         expect(await mustGetDelivery(t.store, done)).toMatchObject({ status: "succeeded", nextAttemptAt: null });
         // The shifted lease still holds at its old end.
         expect(ids(await claim(t.store, { at: now + SECOND + LEASE_MS, owner: "node-b" }))).toEqual([]);
+      });
+
+      test("a backward step moves them earlier; with nothing written before, it answers 0", async () => {
+        const ep = await createEndpoint(t.store);
+        const id = await commitOne(t.store, ep, { at: now, dueAt: now + HOUR });
+        expect(await t.store.deliveries.shiftSchedule({ stepMs: -10 * MINUTE, writtenBefore: now - 1 })).toBe(0);
+        expect(await t.store.deliveries.shiftSchedule({ stepMs: -10 * MINUTE, writtenBefore: now })).toBe(1);
+        expect(await mustGetDelivery(t.store, id)).toMatchObject({ nextAttemptAt: now + 50 * MINUTE });
+        expect(await t.store.deliveries.earliestDue()).toBe(now + 50 * MINUTE);
       });
     });
   });

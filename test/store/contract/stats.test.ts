@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import type { Endpoint, StatsFigures } from "../../../src/domain/model.ts";
 import { backends } from "./backends.ts";
 import { failOnce, failure, record, success } from "./attempt-records.ts";
-import { claimOne, commitEvent, commitOne, createEndpoint, HOUR, LEASE_MS, MINUTE, mustGetDelivery, now, useStore } from "./harness.ts";
+import { claimOne, commitEvent, commitOne, createEndpoint, HOUR, LEASE_MS, MINUTE, mustGetDelivery, now, SECOND, useStore } from "./harness.ts";
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const counts = (f: StatsFigures) => ({ deliveries: f.deliveries, attempts: f.attempts, failedAttempts: f.failedAttempts });
@@ -106,6 +106,14 @@ for (const backend of backends)
         expect(r.endpoints.map((e) => e.endpointId)).toEqual([a.id]);
       });
 
+      test("a callback_url delivery counts in the totals and in a row whose endpointId is null", async () => {
+        const d = await claimOne(t.store, await commitOne(t.store, null, { at: now }), { at: now });
+        await record(t.store, success(d, { health: null }));
+        const r = await t.store.stats.report({ window: "1h", now: now + MINUTE });
+        expect(counts(r.totals)).toEqual({ deliveries: { pending: 0, succeeded: 1, failed: 0 }, attempts: 1, failedAttempts: 0 });
+        expect(r.endpoints.map((e) => [e.endpointId, e.deliveries.succeeded])).toEqual([[null, 1]]);
+      });
+
       test("the window is half-open: what happens at its end is not in it", async () => {
         const ep = await createEndpoint(t.store);
         await attempted(ep, "succeeded", now);
@@ -164,6 +172,31 @@ for (const backend of backends)
           lastSuccessAt: null,
         });
         expect(snap.failing[1]?.failingSince).toBeGreaterThan(snap.failing[0]!.failingSince!);
+      });
+
+      test("a failing endpoint that was disabled still counts as failing; a recovered one does not", async () => {
+        const gone = await createEndpoint(t.store);
+        const recovered = await createEndpoint(t.store);
+        await failOnce(t.store, recovered, now);
+        const id = await commitOne(t.store, gone, { at: now + 1 });
+        const d = await claimOne(t.store, id, { at: now + 1 });
+        await record(t.store, failure(d, { statusCode: 410, next: { status: "failed" }, health: { success: false, disable: "gone", disableIfFailingBefore: null } }));
+        await record(t.store, success(await claimOne(t.store, await commitOne(t.store, recovered, { at: now + 2 }), { at: now + 2 })));
+        const snap = await t.store.stats.backlog();
+        expect(snap.endpointsByState).toEqual({ enabled: 1, disabled: 1 });
+        expect(snap.failing).toHaveLength(1);
+        expect(snap.failing[0]).toMatchObject({ id: gone.id, state: "disabled", disabledReason: "gone", consecutiveFailures: 1 });
+      });
+
+      test("lists at most 50 failing endpoints, the longest failing ones", async () => {
+        const eps: Endpoint[] = [];
+        for (let i = 0; i < 52; i++) {
+          const ep = await createEndpoint(t.store);
+          await failOnce(t.store, ep, now + i * SECOND);
+          eps.push(ep);
+        }
+        const snap = await t.store.stats.backlog();
+        expect(snap.failing.map((f) => f.id)).toEqual(eps.slice(0, 50).map((e) => e.id));
       });
     });
   });
