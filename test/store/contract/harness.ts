@@ -224,7 +224,8 @@ export interface ClaimOptions {
   capacity?: EndpointCapacity;
 }
 
-export function claim(store: Store, o: ClaimOptions = {}): Promise<ClaimedDelivery[]> {
+/** claimDue with defaults: at `now`, up to 100, for node-a, room for 100 per endpoint. */
+export function claimDue(store: Store, o: ClaimOptions = {}) {
   return store.deliveries.claimDue({
     now: o.at ?? now,
     limit: o.limit ?? 100,
@@ -233,6 +234,11 @@ export function claim(store: Store, o: ClaimOptions = {}): Promise<ClaimedDelive
     capacity: o.capacity ?? capacity(),
     newAttemptId,
   });
+}
+
+/** What claimDue leased (leaving out the interrupted attempts it answers too). */
+export async function claim(store: Store, o: ClaimOptions = {}): Promise<ClaimedDelivery[]> {
+  return (await claimDue(store, o)).claimed;
 }
 
 /** Claims exactly one delivery (the earliest due at `at`) and checks it is `id`. */

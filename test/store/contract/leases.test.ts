@@ -4,6 +4,7 @@ import { backends } from "./backends.ts";
 import { failure, record, success } from "./attempt-records.ts";
 import {
   claim,
+  claimDue,
   claimOne,
   commitEvent,
   commitOne,
@@ -37,8 +38,10 @@ for (const backend of backends)
         const id = await commitOne(t.store, ep);
         await claimOne(t.store, id, { at: now, owner: "node-a" });
         const at = now + LEASE_MS;
-        const [again] = await claim(t.store, { at, owner: "node-b" });
-        expect(again?.delivery).toMatchObject({ id, status: "pending", attemptCount: 1, lease: { owner: "node-b", until: at + LEASE_MS, at } });
+        const result = await claimDue(t.store, { at, owner: "node-b" });
+        expect(result.interrupted).toEqual([{ deliveryId: id, endpointId: ep.id, isTest: false }]);
+        expect(ids(result.claimed)).toEqual([id]);
+        expect(result.claimed[0]?.delivery).toMatchObject({ id, status: "pending", attemptCount: 1, lease: { owner: "node-b", until: at + LEASE_MS, at } });
         expect(await mustGetDelivery(t.store, id)).toMatchObject({ attemptCount: 1, lease: { owner: "node-b", until: at + LEASE_MS, at } });
         const attempts = await t.store.deliveries.attempts(id);
         expect(attempts).toHaveLength(1);
@@ -65,7 +68,9 @@ for (const backend of backends)
         const id = await testSend("node-a");
         expect(await claim(t.store, { at: now + LEASE_MS - 1, owner: "node-b" })).toEqual([]);
         expect(await mustGetDelivery(t.store, id)).toMatchObject({ status: "pending", isTest: true, lease: { owner: "node-a", until: now + LEASE_MS } });
-        expect(await claim(t.store, { at: now + LEASE_MS, owner: "node-b" })).toEqual([]);
+        const result = await claimDue(t.store, { at: now + LEASE_MS, owner: "node-b" });
+        expect(result.claimed).toEqual([]);
+        expect(result.interrupted).toMatchObject([{ deliveryId: id, isTest: true }]);
         expect(await mustGetDelivery(t.store, id)).toMatchObject({ status: "failed", lease: null, nextAttemptAt: null, attemptCount: 1 });
         const attempts = await t.store.deliveries.attempts(id);
         expect(attempts).toHaveLength(1);
@@ -74,13 +79,15 @@ for (const backend of backends)
     });
 
     describe("deliveries.interruptLeases", () => {
-      test("cuts only the named owners' leases: interrupted attempt, due again at now; answers how many", async () => {
+      test("cuts only the named owners' leases: interrupted attempt, due again at now; answers the attempts recorded", async () => {
         const ep = await createEndpoint(t.store);
         const c = await commitEvent(t.store, { to: [ep, ep, ep] });
         await claim(t.store, { at: now, owner: "node-a", limit: 2 });
         await claim(t.store, { at: now, owner: "node-b", limit: 1 });
         const at = now + 5 * SECOND;
-        expect(await t.store.deliveries.interruptLeases({ owners: ["node-a"], now: at, newAttemptId })).toBe(2);
+        const cut = await t.store.deliveries.interruptLeases({ owners: ["node-a"], now: at, newAttemptId });
+        expect(cut.map((x) => x.deliveryId).sort()).toEqual(c.deliveryIds.slice(0, 2).sort());
+        for (const x of cut) expect(x).toMatchObject({ endpointId: ep.id, isTest: false });
         for (const id of c.deliveryIds.slice(0, 2)) {
           expect(await mustGetDelivery(t.store, id)).toMatchObject({ status: "pending", lease: null, nextAttemptAt: at, attemptCount: 1 });
           const attempts = await t.store.deliveries.attempts(id);
@@ -99,7 +106,7 @@ for (const backend of backends)
         const c = await commitEvent(t.store, { to: [ep, ep, { endpoint: ep, dueAt: now + MINUTE }] });
         await claim(t.store, { at: now, owner: "node-a", limit: 1 });
         await claim(t.store, { at: now, owner: "node-b", limit: 1, leaseMs: 10 * MINUTE });
-        expect(await t.store.deliveries.interruptLeases({ owners: "all", now: now + 1, newAttemptId })).toBe(2);
+        expect(await t.store.deliveries.interruptLeases({ owners: "all", now: now + 1, newAttemptId })).toHaveLength(2);
         for (const id of c.deliveryIds.slice(0, 2)) {
           expect(await mustGetDelivery(t.store, id)).toMatchObject({ lease: null, nextAttemptAt: now + 1, attemptCount: 1 });
         }
@@ -109,18 +116,20 @@ for (const backend of backends)
 
       test("a leased test send ends failed instead, with its interrupted attempt, and is counted", async () => {
         const id = await testSend("node-a");
-        expect(await t.store.deliveries.interruptLeases({ owners: ["node-a"], now: now + 1, newAttemptId })).toBe(1);
+        expect(await t.store.deliveries.interruptLeases({ owners: ["node-a"], now: now + 1, newAttemptId })).toMatchObject([
+          { deliveryId: id, isTest: true },
+        ]);
         expect(await mustGetDelivery(t.store, id)).toMatchObject({ status: "failed", lease: null, nextAttemptAt: null });
         expect((await t.store.deliveries.attempts(id)).map((a) => a.error)).toEqual(["interrupted"]);
         expect(await claim(t.store, { at: now + LEASE_MS })).toEqual([]);
       });
 
-      test("no leases of those owners: answers 0 and changes nothing", async () => {
+      test("no leases of those owners: answers none and changes nothing", async () => {
         const ep = await createEndpoint(t.store);
         const id = await commitOne(t.store, ep);
         await claim(t.store, { at: now, owner: "node-a" });
-        expect(await t.store.deliveries.interruptLeases({ owners: ["node-z"], now: now + 1, newAttemptId })).toBe(0);
-        expect(await t.store.deliveries.interruptLeases({ owners: [], now: now + 1, newAttemptId })).toBe(0);
+        expect(await t.store.deliveries.interruptLeases({ owners: ["node-z"], now: now + 1, newAttemptId })).toHaveLength(0);
+        expect(await t.store.deliveries.interruptLeases({ owners: [], now: now + 1, newAttemptId })).toHaveLength(0);
         expect(await mustGetDelivery(t.store, id)).toMatchObject({ lease: { owner: "node-a" }, attemptCount: 0 });
       });
 
@@ -129,7 +138,7 @@ for (const backend of backends)
         const id = await commitOne(t.store, ep);
         const d = await claimOne(t.store, id, { at: now, owner: "node-a" });
         await record(t.store, failure(d, { next: { status: "failed" } }));
-        expect(await t.store.deliveries.interruptLeases({ owners: "all", now: now + 1, newAttemptId })).toBe(0);
+        expect(await t.store.deliveries.interruptLeases({ owners: "all", now: now + 1, newAttemptId })).toHaveLength(0);
         expect(await mustGetDelivery(t.store, id)).toMatchObject({ status: "failed", attemptCount: 1 });
       });
     });
