@@ -11,14 +11,14 @@
  * for the row-by-row version); ids keep the id shape (prefix, 10 characters
  * of time, 16 of "randomness", here a run tag and a zero-padded counter).
  */
-import { migrate } from "../src/db/migrate.ts";
+import { migrate } from "../src/store/sqlite/migrate.ts";
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { DATABASE_FILE, openDatabase } from "../src/db/open.ts";
+import { DATABASE_FILE, openDatabase } from "../src/store/sqlite/open.ts";
 import { createIdGenerator } from "../src/domain/ids.ts";
 import { generateSecret } from "../src/domain/secret.ts";
 import { formatRfc3339 } from "../src/domain/rfc3339.ts";
-import { createSqliteStore } from "../src/store/sqlite-store.ts";
+import { createSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
@@ -29,10 +29,7 @@ export async function seedDataDir(dataDir: string, receiverUrl: string): Promise
   try {
     migrate(opened.db, now);
     const store = createSqliteStore(opened.db, () => {});
-    const endpoint = await store.endpoints.create(
-      { id: createIdGenerator(() => now)("ep"), tenant: "default", url: receiverUrl, description: "bench receiver", eventTypes: ["*"], headers: {}, metadata: {}, secret: generateSecret(random) },
-      now,
-    );
+    const endpoint = await store.endpoints.create({ endpoint: { id: createIdGenerator(() => now)("ep"), tenant: "default", url: receiverUrl, description: "bench receiver", eventTypes: ["*"], headers: {}, metadata: {}, secret: generateSecret(random) }, now });
     await store.close();
     return endpoint.id;
   } finally {

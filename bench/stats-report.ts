@@ -14,10 +14,10 @@
  *
  *   bun bench/stats-report.ts [--deliveries=800000]
  */
-import { MIGRATIONS, migrate } from "../src/db/migrate.ts";
-import { openDatabase } from "../src/db/open.ts";
-import { createSqliteStore } from "../src/store/sqlite-store.ts";
-import type { StatsWindow } from "../src/store/types.ts";
+import { MIGRATIONS, migrate } from "../src/store/sqlite/migrate.ts";
+import { openDatabase } from "../src/store/sqlite/open.ts";
+import { createSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
+import type { StatsWindow } from "../src/domain/model.ts";
 import { createTempDir } from "../test/helpers/temp-dir.ts";
 
 const DAY = 86_400_000;
@@ -108,8 +108,8 @@ try {
           ${NOW} + i, 0, ${NOW - DAY} + i * 50, ${NOW} FROM c`);
     })(),
   );
-  const backlogMs = await median(() => store.stats.backlog(NOW));
-  const b = await store.stats.backlog(NOW);
+  const backlogMs = await median(() => store.stats.backlog());
+  const b = await store.stats.backlog();
   console.log(`backlog: ${backlogMs.toFixed(1)} ms median (pending ${b.pending}, oldest ${new Date(b.oldestPendingCreatedAt!).toISOString()})`);
   const after = await median(() => store.stats.report({ window: "24h", now: NOW + 60_000 }));
   console.log(`report 24h all endpoints with 1.2M pending: ${after.toFixed(1)} ms median`);

@@ -22,8 +22,8 @@ import pkg from "../package.json" with { type: "json" };
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = join(ROOT, "src/main.ts");
-// Worker threads are separate entry points inside the executable (src/store/checkpointer.ts).
-const WORKERS = [join(ROOT, "src/store/checkpoint-worker.ts")];
+// Worker threads are separate entry points inside the executable (src/store/sqlite/checkpointer.ts).
+const WORKERS = [join(ROOT, "src/store/sqlite/checkpoint-worker.ts")];
 const OUTFILE = join(ROOT, "dist/hookgate");
 
 const version = `${pkg.version}+${gitShortSha() ?? "nogit"}`;

@@ -6,11 +6,9 @@
  */
 import type { Server } from "bun";
 import { randomBytes as nodeRandomBytes } from "node:crypto";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
-import { migrate } from "./db/migrate.ts";
-import { openDatabase, unusableDatabase, type OpenedDatabase } from "./db/open.ts";
 import { bracketHost } from "./domain/host.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createIdGenerator } from "./domain/ids.ts";
@@ -30,8 +28,9 @@ import { createHookgateMetrics } from "./metrics/hookgate-metrics.ts";
 import { observeAll } from "./metrics/observer.ts";
 import { createOperations } from "./operations/operations.ts";
 import { StartupError } from "./startup-error.ts";
-import { createSqliteStore } from "./store/sqlite-store.ts";
-import type { Store } from "./store/types.ts";
+import { DATABASE_FILE, unusableDatabase } from "./store/sqlite/open.ts";
+import { openSqliteStore, type SqliteStore } from "./store/sqlite/sqlite-store.ts";
+import type { Store } from "./store/contract.ts";
 import { StoreUnavailableError } from "./store/errors.ts";
 import { VERSION } from "./version.ts";
 
@@ -96,20 +95,26 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     }),
   );
 
-  let opened: OpenedDatabase;
+  let store: SqliteStore;
+  const databasePath = join(dataDir, DATABASE_FILE);
   try {
-    opened = openDatabase(dataDir);
+    store = openSqliteStore({
+      dataDir,
+      now: clock.now(),
+      onMigrated: (versions, path) => log.info({ versions, database: path }, "database migrated"),
+      // Resolved here, beside main.ts: the compiled executable bundles every
+      // module into one at its root, where src/store/sqlite/ is "./store/sqlite/".
+      checkpointWorkerUrl: new URL("./store/sqlite/checkpoint-worker.ts", import.meta.url).href,
+      onChoreError: (chore, err) => log.error({ err, chore }, "database housekeeping failed; trying again at its next time"),
+    });
   } catch (err) {
     await server.stop(true);
-    throw err;
+    throw unusableDatabase(err, databasePath) ?? err;
   }
   try {
-    const applied = migrate(opened.db, clock.now());
-    if (applied.length > 0) log.info({ versions: applied, database: opened.path }, "database migrated");
-    // Resolved here, beside main.ts: the compiled executable bundles every
-    // module into one at its root, where src/store/ is "./store/".
-    const store = createSqliteStore(opened.db, opened.close, { checkpointWorkerUrl: new URL("./store/checkpoint-worker.ts", import.meta.url).href });
-
+    // This process's name on the leases it takes. SQLite holds the data dir
+    // lock, so every lease found at start is a dead process's.
+    const nodeId = ids("node");
     const token = resolveAdminToken(config.server.admin_token, dataDir, randomBytes);
     if (token.file) log.info({ path: token.file, generated: token.generated }, "admin token file");
     const callbacks = resolveCallbacksSecret(config.callbacks.secret, dataDir, randomBytes);
@@ -127,13 +132,13 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       if (endpointId === null) return { endpoint: null, secrets: [callbacks.value] };
       const endpoint = await store.endpoints.get(endpointId);
       if (!endpoint) return null;
-      const secrets = await store.endpoints.activeSecrets(endpointId, clock.now());
+      const secrets = await store.endpoints.activeSecrets({ id: endpointId, now: clock.now() });
       return { endpoint, secrets: secrets.map((s) => s.secret) };
     };
     const metrics = createHookgateMetrics({
       version: VERSION,
       perEndpoint: config.metrics.per_endpoint,
-      backlog: (now) => store.stats.backlog(now),
+      backlog: () => store.stats.backlog(),
       inFlight: () => dispatcher.inFlightCount,
     });
     // Failing endpoints are logged by streak, not per attempt (failure-log.ts).
@@ -143,6 +148,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       concurrency: config.delivery.concurrency,
       maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
       leaseMs,
+      owner: nodeId,
+      deadAtStart: "all",
       ids,
       observer,
     });
@@ -159,7 +166,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       randomBytes,
       ingest,
       wake,
-      testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
+      testSend: createTestSender({ config, ingest, store, deliver, leaseMs, owner: nodeId }),
       metrics: { endpointDeleted: (id, n) => observer.endpointDeleted(id, n) },
     });
     const http = composeFaces({
@@ -229,12 +236,12 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     };
   } catch (err) {
     await server.stop(true);
-    opened.close();
-    const damaged = unusableDatabase(err, opened.path);
+    await store.close();
+    const damaged = unusableDatabase(err, databasePath);
     if (damaged) throw damaged;
     if (err instanceof StoreUnavailableError) {
       // Start-up commits (taking over a dead run's leases): a full or read-only disk is the operator's to fix.
-      throw new StartupError(`cannot write to the database ${opened.path} at start-up: ${err.message} (is its disk full or read-only?)`);
+      throw new StartupError(`cannot write to the database ${databasePath} at start-up: ${err.message} (is its disk full or read-only?)`);
     }
     throw err;
   }

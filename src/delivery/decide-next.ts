@@ -8,12 +8,20 @@
 import type { Config } from "../config/schema.ts";
 import { decideNextState } from "../domain/next-state.ts";
 import type { AttemptOutcome } from "../domain/outcome.ts";
-import type { AttemptRecord, Delivery } from "../store/types.ts";
+import type { AttemptRecord } from "../store/contract.ts";
+import type { Delivery } from "../domain/model.ts";
 
 /** What the store is told to do after the attempt. */
 export interface Decision {
   next: AttemptRecord["next"];
+  lastError: AttemptRecord["lastError"];
   health: AttemptRecord["health"];
+}
+
+/** The delivery log's one-line reason: an HTTP answer by its status, anything else by its error code. */
+export function lastErrorText(error: string | null, statusCode: number | null): string | null {
+  if (error === null) return null;
+  return error === "http_status" || error === "redirect" ? `HTTP ${statusCode}` : error;
 }
 
 /** What the decision depends on; the time and the random source come from the deliverer's deps. */
@@ -45,10 +53,18 @@ export function decideNext({ delivery, hasEndpoint, outcome, statusCode, respons
     retryAfter: responseHeaders?.["retry-after"],
     now,
   });
+  const lastError = lastErrorText(outcome.error, statusCode);
   // An interrupted attempt was hookgate's cut, not the endpoint's answer: no mark on its health.
-  if (!hasEndpoint || delivery.isTest || outcome.error === "interrupted") return { next, health: null };
+  if (!hasEndpoint || delivery.isTest || outcome.error === "interrupted") return { next, lastError, health: null };
+  if (outcome.error === null) return { next, lastError, health: { success: true } };
   return {
     next,
-    health: outcome.error === null ? { success: true } : { success: false, disableAfterMs: policy.auto_disable_after, gone: outcome.gone },
+    lastError,
+    health: {
+      success: false,
+      // A 410 says the endpoint is gone for good; otherwise the streak's length decides (0: never).
+      disable: outcome.gone ? "gone" : null,
+      disableIfFailingBefore: policy.auto_disable_after > 0 ? now - policy.auto_disable_after : null,
+    },
   };
 }

@@ -11,8 +11,9 @@ import type { IdGenerator } from "../domain/ids.ts";
 import { classifyAttempt } from "../domain/outcome.ts";
 import { signedHeaders } from "../domain/signed-headers.ts";
 import type { HttpClient, SendResult } from "../http-client/http-client.ts";
-import { unsentAttempt } from "../store/attempts.ts";
-import type { AttemptRecord, ClaimedDelivery, Endpoint } from "../store/types.ts";
+import { unsentAttempt } from "../domain/unsent-attempt.ts";
+import type { AttemptRecord, ClaimedDelivery } from "../store/contract.ts";
+import type { Endpoint } from "../domain/model.ts";
 import { VERSION } from "../version.ts";
 import { decideNext } from "./decide-next.ts";
 
@@ -79,7 +80,7 @@ export function createDeliverer(deps: DeliverDeps): Deliverer {
     const requestHeaders = sign(claimed, destination, startedAt);
     const result = await send(claimed, requestHeaders);
     const outcome = classifyAttempt({ transportError: result.error?.code ?? null, statusCode: result.statusCode });
-    const { next, health } = decideNext({
+    const { next, lastError, health } = decideNext({
       delivery,
       hasEndpoint: destination.endpoint !== null,
       outcome,
@@ -106,6 +107,7 @@ export function createDeliverer(deps: DeliverDeps): Deliverer {
       },
       delivery,
       next,
+      lastError,
       health,
     };
   };
@@ -126,6 +128,7 @@ function refusedRecord({ delivery }: ClaimedDelivery, id: string, startedAt: num
     }),
     delivery,
     next: { status: "failed" },
+    lastError: "endpoint_disabled",
     health: null,
   };
 }

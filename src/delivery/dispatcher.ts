@@ -12,8 +12,10 @@ import type { Clock } from "../clock.ts";
 import { createIdGenerator, type IdGenerator } from "../domain/ids.ts";
 import type { Logger } from "../log.ts";
 import { noObserver, type DeliveryObserver } from "../metrics/observer.ts";
-import type { ClaimedDelivery, Store } from "../store/types.ts";
+import type { ClaimedDelivery, Store } from "../store/contract.ts";
 import { ClockStepDetector, DEFAULT_STEP_THRESHOLD_MS } from "./clock-step.ts";
+import { logAttemptAtDebug } from "./attempt-debug-log.ts";
+import { Slots } from "./slots.ts";
 import type { Deliverer } from "./deliver.ts";
 
 export interface DispatcherOptions {
@@ -21,7 +23,15 @@ export interface DispatcherOptions {
   maxPerEndpoint: number;
   /** How long a claim holds a delivery; longer than the attempt timeout. */
   leaseMs: number;
-  /** Ids for the attempts recorded at start-up for a dead process's cut attempts; by default from `clock`. */
+  /** This process's node id: the owner of the leases it takes. */
+  owner: string;
+  /**
+   * Whose leases are dead when this process starts: "all" when it alone
+   * uses the database (SQLite holds the data dir lock, so any lease left is
+   * a dead process's), else its own from an earlier run (its node id).
+   */
+  deadAtStart: string[] | "all";
+  /** Ids for the attempts recorded interrupted (dead leases); by default from `clock`. */
   ids?: IdGenerator;
   /** A wall-clock step larger than this moves the schedule; default DEFAULT_STEP_THRESHOLD_MS. */
   clockStepThresholdMs?: number;
@@ -40,8 +50,7 @@ const ERROR_BACKOFF_MS = 1000;
 const BLOCKED_RECHECK_MS = 1000;
 
 export class Dispatcher {
-  private inFlight = 0;
-  private readonly perEndpoint = new Map<string, number>();
+  private readonly slots = new Slots();
   private readonly running = new Set<Promise<void>>();
   private timer: Timer | null = null;
   private wakeScheduled = false;
@@ -52,6 +61,7 @@ export class Dispatcher {
   private manual = false;
   private readonly clockSteps: ClockStepDetector;
   private tickError: Error | null = null;
+  private readonly newAttemptId: () => string;
 
   constructor(
     private readonly store: Store,
@@ -61,17 +71,17 @@ export class Dispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.clockSteps = new ClockStepDetector(options.clockStepThresholdMs ?? DEFAULT_STEP_THRESHOLD_MS);
+    const ids = options.ids ?? createIdGenerator(() => clock.now());
+    this.newAttemptId = () => ids("att");
   }
 
   /**
-   * Takes over the leases a previous process left (it held the data dir
-   * lock, so it is dead): each attempt it was making is recorded as cut off
-   * and made again. Then starts. With `manual`, no timer is armed and
+   * Takes over the leases a dead process left (options.deadAtStart): each
+   * attempt it was making is recorded as cut off and made again. Then starts. With `manual`, no timer is armed and
    * nothing wakes it: tests drive it with tick().
    */
   async start(options: { manual?: boolean } = {}): Promise<void> {
-    const ids = this.options.ids ?? createIdGenerator(() => this.clock.now());
-    const interrupted = await this.store.deliveries.takeOverLeases(this.clock.now(), () => ids("att"));
+    const interrupted = await this.store.deliveries.interruptLeases({ owners: this.options.deadAtStart, now: this.clock.now(), newAttemptId: this.newAttemptId });
     (this.options.observer ?? noObserver).attemptsInterrupted(interrupted);
     if (interrupted.length > 0) {
       this.log.warn({ deliveries: interrupted.length }, "attempts cut off by the end of the previous run recorded as interrupted; making them again");
@@ -94,7 +104,7 @@ export class Dispatcher {
 
   /** Attempts in flight now. */
   get inFlightCount(): number {
-    return this.inFlight;
+    return this.slots.inFlight;
   }
 
   /** Asks for a look at the due work soon; many wakes in one turn make one look. */
@@ -190,7 +200,7 @@ export class Dispatcher {
   private async followClockStep(step: number, wall: number): Promise<void> {
     let moved: number;
     try {
-      moved = await this.store.deliveries.shiftSchedule(step, wall - step);
+      moved = await this.store.deliveries.shiftSchedule({ stepMs: step, writtenBefore: wall - step });
     } catch (err) {
       // Not moved: keep the step pending, so the next look tries again (tick logs the error).
       this.clockSteps.keepPending(step);
@@ -201,15 +211,18 @@ export class Dispatcher {
 
   /** Claims until the slots are full or nothing more fits; returns the time of the last look. */
   private async fillSlots(): Promise<number> {
-    const { concurrency, maxPerEndpoint, leaseMs } = this.options;
+    const { concurrency, maxPerEndpoint, leaseMs, owner } = this.options;
+    const capacity = { maxPerEndpoint, inFlight: this.slots.perEndpoint };
     let now = this.clock.now();
     while (!this.stopping) {
-      const free = concurrency - this.inFlight;
+      const free = concurrency - this.slots.inFlight;
       if (free <= 0) break;
-      const full = [...this.perEndpoint].filter(([, n]) => n >= maxPerEndpoint).map(([id]) => id);
-      const room = (endpointId: string) => maxPerEndpoint - (this.perEndpoint.get(endpointId) ?? 0);
       now = this.clock.now();
-      const claimed = await this.store.deliveries.claimDue(now, free, leaseMs, { full, room });
+      const { claimed, interrupted } = await this.store.deliveries.claimDue({ now, limit: free, leaseMs, owner, capacity, newAttemptId: this.newAttemptId });
+      if (interrupted.length > 0) {
+        (this.options.observer ?? noObserver).attemptsInterrupted(interrupted);
+        this.log.warn({ deliveries: interrupted.length }, "leases ran out before their attempts were recorded; attempts recorded as interrupted, making them again");
+      }
       // stop() may have come while the claim was out: it no longer waits for
       // new attempts, and the client and store close behind it. What was
       // claimed stays leased; the next start() takes it over.
@@ -221,19 +234,12 @@ export class Dispatcher {
   }
 
   private launch(claimed: ClaimedDelivery): void {
-    const endpointId = claimed.delivery.endpointId;
-    this.inFlight++;
-    if (endpointId !== null) this.perEndpoint.set(endpointId, (this.perEndpoint.get(endpointId) ?? 0) + 1);
+    const freeSlot = this.slots.take(claimed.delivery.endpointId);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      this.inFlight--;
-      if (endpointId !== null) {
-        const left = (this.perEndpoint.get(endpointId) ?? 1) - 1;
-        if (left === 0) this.perEndpoint.delete(endpointId);
-        else this.perEndpoint.set(endpointId, left);
-      }
+      freeSlot();
       this.wake();
     };
     const run = this.attempt(claimed, release).finally(() => {
@@ -255,20 +261,11 @@ export class Dispatcher {
       const record = await this.deliver(claimed);
       release();
       if (!record) return;
-      await this.store.deliveries.recordAttempt(record, this.clock.now());
+      await this.store.deliveries.recordAttempt({ record, now: this.clock.now() });
       // The retry's due time exists only now: look again so the timer is armed for it.
       if (record.next.status === "pending") this.wake();
       (this.options.observer ?? noObserver).attemptRecorded(record);
-      // Per attempt only at debug: a failing endpoint's warn lines are the failure log's, one per streak and interval.
-      const { attempt } = record;
-      if (attempt.error === null) {
-        this.log.debug({ delivery_id: attempt.deliveryId, attempt: attempt.n, status: attempt.statusCode, duration_ms: attempt.durationMs }, "attempt succeeded");
-      } else {
-        this.log.debug(
-          { delivery_id: attempt.deliveryId, endpoint_id: claimed.delivery.endpointId, attempt: attempt.n, error: attempt.error, status: attempt.statusCode, next: record.next.status },
-          "attempt failed",
-        );
-      }
+      logAttemptAtDebug(this.log, record);
     } catch (err) {
       // Not a delivery failure (those are records) but ours: the lease runs out and the delivery is tried again.
       this.log.error({ err, delivery_id: claimed.delivery.id }, "could not make or record an attempt");

@@ -21,7 +21,7 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { DeliveryObserver } from "../metrics/observer.ts";
-import type { AttemptRecord } from "../store/types.ts";
+import type { AttemptRecord } from "../store/contract.ts";
 
 /** One summary line per endpoint at most this often, by default. */
 export const DEFAULT_SUMMARY_INTERVAL_MS = 60_000;

@@ -5,7 +5,7 @@
  * part is incremented instead of drawn again.
  */
 
-export type IdPrefix = "ep" | "evt" | "dlv" | "att" | "req";
+export type IdPrefix = "ep" | "evt" | "dlv" | "att" | "req" | "node";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

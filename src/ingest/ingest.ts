@@ -11,7 +11,8 @@ import { subscribesTo } from "../domain/event-types.ts";
 import type { IdGenerator } from "../domain/ids.ts";
 import { formatRfc3339 } from "../domain/rfc3339.ts";
 import { noObserver, type DeliveryObserver } from "../metrics/observer.ts";
-import type { Endpoint, NewDelivery, NewEvent, Store } from "../store/types.ts";
+import type { NewDelivery, EventCommit, Store } from "../store/contract.ts";
+import type { Endpoint } from "../domain/model.ts";
 
 export interface EventInput {
   type: string;
@@ -42,8 +43,8 @@ export interface IngestDeps {
 }
 
 export interface AcceptOptions {
-  /** A test send: goes to `target` alone (enabled or not), already leased by the caller for `leaseMs`. */
-  test?: { target: Endpoint; leaseMs: number };
+  /** A test send: goes to `target` alone (enabled or not), already leased by the caller (node id `owner`) for `leaseMs`. */
+  test?: { target: Endpoint; leaseMs: number; owner: string };
 }
 
 export interface Ingest {
@@ -64,34 +65,41 @@ export function createIngest(deps: IngestDeps): Ingest {
   const { store, clock, ids } = deps;
   const observer = deps.observer ?? noObserver;
 
-  async function plan(input: EventInput, now: number, test: AcceptOptions["test"]): Promise<{ item: NewEvent; body: AcceptedEvent }> {
+  async function plan(input: EventInput, now: number, test: AcceptOptions["test"]): Promise<{ item: EventCommit; body: AcceptedEvent }> {
     const id = ids("evt");
     const occurredAt = input.timestamp ?? now;
     const deliveries: NewDelivery[] = [];
-    const disabledAttemptIds: Record<string, string> = {};
     if (test) {
       // Already leased by the caller, who makes the attempt itself; the
       // dispatcher only picks it up if that caller dies mid-way.
-      const until = now + test.leaseMs;
-      deliveries.push({ id: ids("dlv"), endpointId: test.target.id, url: test.target.url, status: "pending", lastError: null, dueAt: until, leaseUntil: until });
+      const lease = { owner: test.owner, until: now + test.leaseMs };
+      deliveries.push({ id: ids("dlv"), endpointId: test.target.id, url: test.target.url, status: "pending", lastError: null, dueAt: lease.until, lease });
     }
     const dueAt = now;
-    const leaseUntil = null;
+    const lease = null;
     for (const endpoint of test ? [] : await store.endpoints.forTenant(input.tenant)) {
       if (!subscribesTo(endpoint.eventTypes, input.type)) continue;
       const deliveryId = ids("dlv");
       if (endpoint.state === "enabled") {
-        deliveries.push({ id: deliveryId, endpointId: endpoint.id, url: endpoint.url, status: "pending", lastError: null, dueAt, leaseUntil });
+        deliveries.push({ id: deliveryId, endpointId: endpoint.id, url: endpoint.url, status: "pending", lastError: null, dueAt, lease });
       } else {
-        deliveries.push({ id: deliveryId, endpointId: endpoint.id, url: endpoint.url, status: "failed", lastError: "endpoint_disabled", dueAt: null, leaseUntil: null });
-        disabledAttemptIds[deliveryId] = ids("att");
+        deliveries.push({
+          id: deliveryId,
+          endpointId: endpoint.id,
+          url: endpoint.url,
+          status: "failed",
+          lastError: "endpoint_disabled",
+          dueAt: null,
+          lease: null,
+          unsentAttemptId: ids("att"),
+        });
       }
     }
     if (input.callbackUrl !== undefined) {
-      deliveries.push({ id: ids("dlv"), endpointId: null, url: input.callbackUrl, status: "pending", lastError: null, dueAt, leaseUntil });
+      deliveries.push({ id: ids("dlv"), endpointId: null, url: input.callbackUrl, status: "pending", lastError: null, dueAt, lease });
     }
     const body: AcceptedEvent = { id, deliveries: deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId })) };
-    const item: NewEvent = {
+    const item: EventCommit = {
       event: {
         id,
         tenant: input.tenant,
@@ -102,7 +110,6 @@ export function createIngest(deps: IngestDeps): Ingest {
         isTest: test !== undefined,
       },
       deliveries,
-      disabledAttemptIds,
       idempotency:
         input.idempotencyKey === undefined ? null : { key: input.idempotencyKey, requestHash: requestHash(input), response: JSON.stringify(body) },
     };
@@ -113,7 +120,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     async accept(inputs, options = {}) {
       const now = clock.now();
       const planned = await Promise.all(inputs.map((input) => plan(input, now, options.test)));
-      const outcomes = await store.events.ingest(planned.map((p) => p.item), now);
+      const outcomes = await store.events.commit({ items: planned.map((p) => p.item), now });
       const results = outcomes.map((outcome, i): IngestResult => {
         const { body } = planned[i]!;
         if (outcome.kind === "created") return { kind: "accepted", body, replayed: false };

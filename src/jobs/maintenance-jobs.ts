@@ -1,12 +1,13 @@
 /**
- * The jobs hookgate runs: lease recovery, the auto-disable sweep, the stats
- * fold, retention pruning and the WAL checkpoint. Each only calls store
- * functions (and the dispatcher's wake).
+ * The jobs hookgate runs: lease recovery, the auto-disable sweep and
+ * retention pruning. Each only calls store functions (and the dispatcher's
+ * wake). A backend's own chores (SQLite's checkpoints and stats folds) are
+ * the backend's, not jobs.
  */
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
-import type { Store } from "../store/types.ts";
+import type { Store } from "../store/contract.ts";
 import type { Job } from "./scheduler.ts";
 
 /** Idempotency keys are kept at least this long, whatever retention.keep says. */
@@ -32,17 +33,8 @@ export function maintenanceJobs(deps: { store: Store; clock: Clock; config: Conf
         const after = config.delivery.auto_disable_after;
         if (after === 0) return;
         const now = clock.now();
-        const disabled = await store.maintenance.autoDisable(now - after, now);
+        const disabled = await store.maintenance.autoDisable({ failingBefore: now - after, now });
         for (const id of disabled) log.warn({ endpoint_id: id, failing_for_ms: after }, "endpoint disabled: failing too long");
-      },
-    },
-    {
-      // Writes count stats per minute; folding them into the rollups keeps a
-      // report to a few rows per bucket. Reports are exact between folds too.
-      id: "fold-stats",
-      pattern: "*/10 * * * * *",
-      run: async () => {
-        await store.maintenance.foldStats();
       },
     },
     {
@@ -54,19 +46,14 @@ export function maintenanceJobs(deps: { store: Store; clock: Clock; config: Conf
         let events = 0;
         let n: number;
         do {
-          n = await store.maintenance.pruneEvents(now - config.retention.keep, PRUNE_BATCH);
+          n = await store.maintenance.pruneEvents({ before: now - config.retention.keep, limit: PRUNE_BATCH });
           events += n;
         } while (n === PRUNE_BATCH);
-        const keys = await store.maintenance.pruneIdempotencyKeys(now - Math.max(config.retention.keep, IDEMPOTENCY_MIN_KEEP_MS));
+        const keys = await store.maintenance.pruneIdempotencyKeys({ before: now - Math.max(config.retention.keep, IDEMPOTENCY_MIN_KEEP_MS) });
         // Rollups have their own horizon (the longest stats window), whatever retention.keep says.
-        const rollups = await store.maintenance.pruneStats(now);
+        const rollups = await store.maintenance.pruneStats({ now });
         if (events + keys + rollups > 0) log.info({ events, idempotency_keys: keys, stats_rollups: rollups }, "pruned");
       },
-    },
-    {
-      id: "checkpoint",
-      pattern: "* * * * * *",
-      run: () => store.maintenance.checkpoint(),
     },
   ];
 }

@@ -10,7 +10,8 @@
  * caller wrote. Test sends are not deliveries and are left out throughout.
  */
 import { ATTEMPT_ERRORS, measuresLatency } from "../domain/outcome.ts";
-import type { AttemptRecord, BacklogSnapshot } from "../store/types.ts";
+import type { AttemptRecord } from "../store/contract.ts";
+import type { BacklogSnapshot } from "../domain/model.ts";
 import type { DeliveryObserver } from "./observer.ts";
 import { Registry } from "./registry.ts";
 

@@ -4,7 +4,7 @@
  * narrow interface instead of importing a registry, so they stay testable
  * and free of metric names.
  */
-import type { AttemptRecord, InterruptedAttempt } from "../store/types.ts";
+import type { AttemptRecord, InterruptedAttempt } from "../store/contract.ts";
 
 export interface DeliveryObserver {
   /** A new event was committed (not a replay, not a test send); `disabledDeliveries` of its deliveries were created failed (endpoint_disabled). */

@@ -72,7 +72,7 @@ export function deliveryOperations(deps: OperationDeps, endpoints: EndpointOpera
         if (!endpoint) throw new Conflict(`endpoint ${delivery.endpointId} was deleted; nothing to send this delivery to`);
         if (endpoint.state === "disabled") throw new Conflict(`endpoint ${endpoint.id} is disabled; enable it first`);
       }
-      const outcome = await store.deliveries.retry(id, clock.now());
+      const outcome = await store.deliveries.retry({ id, now: clock.now() });
       if (outcome === "not_found") throw new NotFound("delivery", id);
       if (outcome === "pending") throw new Conflict(`delivery ${id} is already pending`);
       deps.wake();
@@ -83,7 +83,7 @@ export function deliveryOperations(deps: OperationDeps, endpoints: EndpointOpera
     async recover(principal: Principal, endpointId: string, since: number): Promise<number> {
       const endpoint = await endpoints.get(principal, endpointId);
       if (endpoint.state === "disabled") throw new Conflict(`endpoint ${endpoint.id} is disabled; enable it first, then recover`);
-      const queued = await store.deliveries.recover(endpoint.id, since, clock.now());
+      const queued = await store.deliveries.recover({ endpointId: endpoint.id, since, now: clock.now() });
       if (queued > 0) deps.wake();
       return queued;
     },

@@ -9,7 +9,7 @@ import type { TestSender } from "../delivery/test-send.ts";
 import type { IdGenerator } from "../domain/ids.ts";
 import type { Ingest } from "../ingest/ingest.ts";
 import type { HookgateMetrics } from "../metrics/hookgate-metrics.ts";
-import type { Store } from "../store/types.ts";
+import type { Store } from "../store/contract.ts";
 
 export interface OperationDeps {
   config: Config;

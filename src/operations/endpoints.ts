@@ -37,8 +37,8 @@ export function endpointOperations(deps: OperationDeps) {
     /** Creates an endpoint; returns it with its secret (given, or generated). */
     async create(principal: Principal, input: EndpointCreate): Promise<{ endpoint: Endpoint; secret: string }> {
       const secret = input.secret ?? generateSecret(deps.randomBytes);
-      const endpoint = await store.endpoints.create(
-        {
+      const endpoint = await store.endpoints.create({
+        endpoint: {
           id: deps.ids("ep"),
           tenant: tenantForNew(principal, input.tenant),
           url: input.url,
@@ -48,8 +48,8 @@ export function endpointOperations(deps: OperationDeps) {
           metadata: input.metadata,
           secret,
         },
-        clock.now(),
-      );
+        now: clock.now(),
+      });
       return { endpoint, secret };
     },
 
@@ -62,36 +62,36 @@ export function endpointOperations(deps: OperationDeps) {
     /** Applies the fields given. */
     async update(principal: Principal, id: string, patch: EndpointPatch): Promise<Endpoint> {
       await get(principal, id);
-      const updated = await store.endpoints.update(
+      const updated = await store.endpoints.update({
         id,
-        {
+        patch: {
           ...(patch.url !== undefined && { url: patch.url }),
           ...(patch.description !== undefined && { description: patch.description }),
           ...(patch.event_types !== undefined && { eventTypes: patch.event_types }),
           ...(patch.headers !== undefined && { headers: patch.headers }),
           ...(patch.metadata !== undefined && { metadata: patch.metadata }),
         },
-        clock.now(),
-      );
+        now: clock.now(),
+      });
       return found(id, updated);
     },
 
     /** Switches it on again; the failure streak is cleared. */
     async enable(principal: Principal, id: string): Promise<Endpoint> {
       await get(principal, id);
-      return found(id, await store.endpoints.setState(id, { enabled: true }, clock.now()));
+      return found(id, await store.endpoints.setState({ id, state: { enabled: true }, now: clock.now() }));
     },
 
     /** Switches it off by hand (disabled_reason "manual"). */
     async disable(principal: Principal, id: string): Promise<Endpoint> {
       await get(principal, id);
-      return found(id, await store.endpoints.setState(id, { enabled: false, reason: "manual" }, clock.now()));
+      return found(id, await store.endpoints.setState({ id, state: { enabled: false, reason: "manual" }, now: clock.now() }));
     },
 
     /** Deletes it; its pending deliveries end failed (endpoint_deleted) and are counted in the metrics. */
     async remove(principal: Principal, id: string): Promise<{ failedDeliveries: number }> {
       await get(principal, id);
-      const removed = await store.endpoints.remove(id, clock.now());
+      const removed = await store.endpoints.remove({ id, now: clock.now() });
       if (!removed) throw new NotFound("endpoint", id);
       deps.metrics.endpointDeleted(id, removed.failedDeliveries);
       return removed;
@@ -100,14 +100,14 @@ export function endpointOperations(deps: OperationDeps) {
     /** The current secret first, then the rotated-out ones still signing. */
     async secrets(principal: Principal, id: string): Promise<EndpointSecret[]> {
       await get(principal, id);
-      return store.endpoints.activeSecrets(id, clock.now());
+      return store.endpoints.activeSecrets({ id, now: clock.now() });
     },
 
     /** Makes a new current secret (given, or generated); the old one keeps signing for ROTATION_OVERLAP_MS. */
     async rotateSecret(principal: Principal, id: string, given?: string): Promise<EndpointSecret[]> {
       await get(principal, id);
       const secret = given ?? generateSecret(deps.randomBytes);
-      const secrets = await store.endpoints.rotateSecret(id, secret, clock.now(), ROTATION_OVERLAP_MS, MAX_PREVIOUS_SECRETS);
+      const secrets = await store.endpoints.rotateSecret({ id, secret, now: clock.now(), overlapMs: ROTATION_OVERLAP_MS, keepPrevious: MAX_PREVIOUS_SECRETS });
       if (!secrets) throw new NotFound("endpoint", id);
       return secrets;
     },

@@ -20,7 +20,7 @@ export function statsOperations(deps: OperationDeps, endpoints: EndpointOperatio
     /** Pending work and the endpoints failing now, across every tenant: for the operator's dashboard. */
     async backlog(principal: Principal): Promise<BacklogSnapshot> {
       requireAdmin(principal);
-      return store.stats.backlog(clock.now());
+      return store.stats.backlog();
     },
   };
 }

@@ -152,7 +152,7 @@ export type HealthChange =
       success: false;
       /** Disable at once with this reason (a 410 is "gone"), or null. */
       disable: DisabledReason | null;
-      /** Disable as auto_failing if the endpoint has been failing since before this time; null: never. */
+      /** Disable as auto_failing if the endpoint has been failing since at or before this time; null: never. */
       disableIfFailingBefore: number | null;
     };
 
@@ -179,6 +179,13 @@ export interface EndpointTransition {
   disabled: DisabledReason | null;
 }
 
+/** An attempt the store recorded `interrupted` for a dead lease (no AttemptRecord: nothing was sent by the caller). */
+export interface InterruptedAttempt {
+  deliveryId: string;
+  endpointId: string | null;
+  isTest: boolean;
+}
+
 export interface DeliveryStore {
   get(id: string): Promise<Delivery | null>;
   list(p: DeliveryQuery): Promise<Delivery[]>;
@@ -189,12 +196,17 @@ export interface DeliveryStore {
    * (ties in creation order), taking for any endpoint no more than its room
    * (capacity.maxPerEndpoint minus its in-flight count). A due delivery is
    * a pending one whose next_attempt_at <= now, including one whose lease
-   * ran out: its cut attempt is then recorded `interrupted` before it is
-   * leased again. A lease makes the delivery due again at now + leaseMs, so
-   * a holder that dies gives it back by itself. Only deliveries whose
-   * commit is durable are claimed.
+   * ran out (whoever held it): its cut attempt is then recorded
+   * `interrupted` and answered in `interrupted`, and the delivery is leased
+   * again (a test send ends failed instead, as in interruptLeases). A lease
+   * makes the delivery due again at now + leaseMs, so a holder that dies
+   * gives it back by itself. Only deliveries whose commit is durable are
+   * claimed.
    */
-  claimDue(p: { now: number; limit: number; leaseMs: number; owner: string; capacity: EndpointCapacity; newAttemptId: () => string }): Promise<ClaimedDelivery[]>;
+  claimDue(p: { now: number; limit: number; leaseMs: number; owner: string; capacity: EndpointCapacity; newAttemptId: () => string }): Promise<{
+    claimed: ClaimedDelivery[];
+    interrupted: InterruptedAttempt[];
+  }>;
   /** The earliest next_attempt_at of any pending delivery, leased or not. */
   earliestDue(): Promise<number | null>;
   /** Writes the attempt, the delivery's next state and the endpoint's health in one transaction; ends the lease. */
@@ -209,9 +221,9 @@ export interface DeliveryStore {
    * delivery is due again at `now`; a test send ends failed instead, as
    * test sends are never retried. Which leases are dead is the caller's
    * policy (one SQLite process holding the data dir lock: all of them; a
-   * restarted node: its own). One transaction; returns how many.
+   * restarted node: its own). One transaction; answers the attempts recorded.
    */
-  interruptLeases(p: { owners: string[] | "all"; now: number; newAttemptId: () => string }): Promise<number>;
+  interruptLeases(p: { owners: string[] | "all"; now: number; newAttemptId: () => string }): Promise<InterruptedAttempt[]>;
   /**
    * After the wall clock stepped by `stepMs`: moves the due times and leases
    * of the pending deliveries written at or before `writtenBefore` (the old
@@ -224,7 +236,7 @@ export interface DeliveryStore {
 
 /** Periodic maintenance, for the jobs. */
 export interface MaintenanceStore {
-  /** Disables (auto_failing) enabled endpoints failing since before `failingBefore`; returns their ids. */
+  /** Disables (auto_failing) enabled endpoints failing since at or before `failingBefore`; returns their ids. */
   autoDisable(p: { failingBefore: number; now: number }): Promise<string[]>;
   /** Deletes finished events created before `before` (with deliveries and attempts), at most `limit`; returns how many. */
   pruneEvents(p: { before: number; limit: number }): Promise<number>;

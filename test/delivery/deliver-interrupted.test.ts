@@ -11,7 +11,7 @@ import { configSchema } from "../../src/config/schema.ts";
 import { createDeliverer } from "../../src/delivery/deliver.ts";
 import { createHttpClient } from "../../src/http-client/http-client.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
-import type { Delivery, Endpoint } from "../../src/store/types.ts";
+import type { Delivery, Endpoint } from "../../src/domain/model.ts";
 
 const T0 = Date.UTC(2026, 0, 15, 10, 30);
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
@@ -35,7 +35,7 @@ function delivery(url: string, overrides: Partial<Delivery>): Delivery {
     // The last attempt the schedule allows: any other failure would end the delivery.
     attemptCount: 1,
     nextAttemptAt: T0,
-    leaseUntil: T0 + 60_000,
+    lease: { owner: "node_test", until: T0 + 60_000, at: T0 },
     lastError: "HTTP 500",
     scheduleStart: 0,
     isTest: false,

@@ -12,7 +12,8 @@ import { configSchema } from "../../src/config/schema.ts";
 import { createDeliverer, type Destination } from "../../src/delivery/deliver.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { createHttpClient } from "../../src/http-client/http-client.ts";
-import type { ClaimedDelivery, Delivery, Endpoint } from "../../src/store/types.ts";
+import type { ClaimedDelivery } from "../../src/store/contract.ts";
+import type { Delivery, Endpoint } from "../../src/domain/model.ts";
 import { VERSION } from "../../src/version.ts";
 import { startReceiver } from "../helpers/receiver.ts";
 
@@ -47,7 +48,7 @@ function endpoint(overrides: Partial<Endpoint> = {}): Endpoint {
 function claimed(overrides: Partial<Delivery> = {}): ClaimedDelivery {
   const delivery: Delivery = {
     id: "dlv_1", eventId: "evt_1", tenant: "acme", eventType: "order.paid", endpointId: "ep_1", url: `${receiver.url}/hook`, status: "pending",
-    attemptCount: 0, nextAttemptAt: START, leaseUntil: START + MINUTE, lastError: null, scheduleStart: 0, isTest: false, createdAt: START, updatedAt: START,
+    attemptCount: 0, nextAttemptAt: START, lease: { owner: "node_test", until: START + MINUTE, at: START }, lastError: null, scheduleStart: 0, isTest: false, createdAt: START, updatedAt: START,
     ...overrides,
   };
   return { delivery, payload: PAYLOAD };
@@ -74,14 +75,14 @@ describe("createDeliverer", () => {
   test("a 429 with Retry-After is retried when the receiver asked, and counts against the endpoint", async () => {
     receiver.respond("/busy", () => new Response(null, { status: 429, headers: { "retry-after": "180" } }));
     const record = await deliverer({ endpoint: endpoint(), secrets: [SECRET] })(claimed({ url: `${receiver.url}/busy` }));
-    expect(record).toMatchObject({ next: { status: "pending", at: START + 3 * MINUTE }, health: { success: false, disableAfterMs: 60 * MINUTE, gone: false } });
+    expect(record).toMatchObject({ next: { status: "pending", at: START + 3 * MINUTE }, health: { success: false, disable: null } });
     expect(record!.attempt).toMatchObject({ statusCode: 429, error: "http_status", nextAttemptAt: START + 3 * MINUTE });
   });
 
   test("a 410 fails the delivery at once and reports the endpoint gone", async () => {
     receiver.respond("/gone", () => 410);
     const record = await deliverer({ endpoint: endpoint(), secrets: [SECRET] })(claimed({ url: `${receiver.url}/gone` }));
-    expect(record).toMatchObject({ next: { status: "failed" }, health: { success: false, gone: true } });
+    expect(record).toMatchObject({ next: { status: "failed" }, health: { success: false, disable: "gone" } });
   });
 
   test("no listener: the transport error is recorded, not thrown, and the delivery is retried", async () => {

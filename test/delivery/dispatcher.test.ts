@@ -3,7 +3,8 @@ import type { Deliverer } from "../../src/delivery/deliver.ts";
 import { Dispatcher, type DispatcherOptions } from "../../src/delivery/dispatcher.ts";
 import { createLogger } from "../../src/log.ts";
 import { noObserver } from "../../src/metrics/observer.ts";
-import type { AttemptRecord, ClaimedDelivery, Endpoint, InterruptedAttempt, NewDelivery } from "../../src/store/types.ts";
+import type { AttemptRecord, ClaimedDelivery, InterruptedAttempt, NewDelivery } from "../../src/store/contract.ts";
+import type { Endpoint } from "../../src/domain/model.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 let s: FreshStore;
@@ -57,6 +58,7 @@ function succeeded(claimed: ClaimedDelivery): AttemptRecord {
     },
     delivery,
     next: { status: "succeeded" },
+    lastError: null,
     health: delivery.endpointId === null ? null : { success: true },
   };
 }
@@ -68,18 +70,19 @@ function failedUntil(claimed: ClaimedDelivery, at: number): AttemptRecord {
     ...base,
     attempt: { ...base.attempt, statusCode: 503, error: "http_status", nextAttemptAt: at },
     next: { status: "pending", at },
-    health: { success: false, disableAfterMs: 24 * 3_600_000, gone: false },
+    lastError: "HTTP 503",
+    health: { success: false, disable: null, disableIfFailingBefore: s.clock.now() - 24 * 3_600_000 },
   };
 }
 
 function dispatcher(deliver: Deliverer, options: Partial<DispatcherOptions> = {}, log = createLogger("silent")): Dispatcher {
-  const d = new Dispatcher(s.store, deliver, s.clock, log, { concurrency: 16, maxPerEndpoint: 16, leaseMs: LEASE_MS, ...options });
+  const d = new Dispatcher(s.store, deliver, s.clock, log, { concurrency: 16, maxPerEndpoint: 16, leaseMs: LEASE_MS, owner: "node_test", deadAtStart: "all", ...options });
   dispatchers.push(d);
   return d;
 }
 
 async function createEndpoint(): Promise<Endpoint> {
-  return s.store.endpoints.create(s.newEndpoint(), s.clock.now());
+  return s.store.endpoints.create({ endpoint: s.newEndpoint(), now: s.clock.now() });
 }
 
 /** `n` events, each with one delivery to `endpoint`, due one millisecond apart and the last at `dueAt`; answers the delivery ids in due order. */
@@ -94,19 +97,15 @@ async function dueDeliveries(endpoint: Endpoint | null, n: number, dueAt = s.clo
       status: "pending",
       lastError: null,
       dueAt: dueAt - (n - 1 - i),
-      leaseUntil: null,
+      lease: null,
     };
-    await s.store.events.ingest(
-      [
+    await s.store.events.commit({ items: [
         {
           event: { id: eventId, tenant: "default", type: "message.delivered", payload: `{"id":"${eventId}"}`, occurredAt: s.clock.now(), callbackUrl: null, isTest: false },
           deliveries: [delivery],
-          disabledAttemptIds: {},
           idempotency: null,
         },
-      ],
-      s.clock.now(),
-    );
+      ], now: s.clock.now() });
     ids.push(delivery.id);
   }
   return ids;
@@ -198,7 +197,7 @@ describe("records", () => {
     calls[1]!.resolve(failedUntil(calls[1]!.claimed, retryAt));
     await d.idle();
 
-    expect(await s.store.deliveries.get(ok!)).toMatchObject({ status: "succeeded", attemptCount: 1, leaseUntil: null, nextAttemptAt: null });
+    expect(await s.store.deliveries.get(ok!)).toMatchObject({ status: "succeeded", attemptCount: 1, lease: null, nextAttemptAt: null });
     expect(await s.store.deliveries.attempts(ok!)).toEqual([expect.objectContaining({ n: 1, statusCode: 204, error: null, endpointId: ep.id })]);
     expect(await s.store.deliveries.get(retry!)).toMatchObject({ status: "pending", attemptCount: 1, nextAttemptAt: retryAt, lastError: "HTTP 503" });
     expect(await s.store.deliveries.attempts(retry!)).toEqual([expect.objectContaining({ n: 1, statusCode: 503, error: "http_status", nextAttemptAt: retryAt })]);
@@ -264,14 +263,14 @@ describe("start", () => {
     const ep = await createEndpoint();
     const due = await dueDeliveries(ep, 3);
     // A previous run claimed them and died.
-    expect(await s.store.deliveries.claimDue(s.clock.now(), 10, LEASE_MS, { full: [], room: () => 10 })).toHaveLength(3);
+    expect((await s.store.deliveries.claimDue({ now: s.clock.now(), limit: 10, leaseMs: LEASE_MS, capacity: { maxPerEndpoint: 10, inFlight: new Map() }, owner: "test-node", newAttemptId: () => `att_${crypto.randomUUID()}` })).claimed).toHaveLength(3);
     s.clock.advance(5);
     const { deliver, calls } = manualDeliverer();
     const heard: InterruptedAttempt[][] = [];
     const d = dispatcher(deliver, { observer: { ...noObserver, attemptsInterrupted: (list) => void heard.push(list) } });
     await d.start({ manual: true });
     for (const id of due) {
-      expect(await s.store.deliveries.get(id)).toMatchObject({ leaseUntil: null, nextAttemptAt: s.clock.now(), attemptCount: 1, lastError: "interrupted" });
+      expect(await s.store.deliveries.get(id)).toMatchObject({ lease: null, nextAttemptAt: s.clock.now(), attemptCount: 1, lastError: "interrupted" });
       expect(await s.store.deliveries.attempts(id)).toEqual([expect.objectContaining({ n: 1, error: "interrupted", statusCode: null, durationMs: 5 })]);
     }
     expect(heard).toEqual([due.map((deliveryId) => ({ deliveryId, endpointId: ep.id, isTest: false }))]);
@@ -313,7 +312,7 @@ describe("stop", () => {
     for (const id of due.slice(0, 2)) expect((await s.store.deliveries.get(id))!.status).toBe("succeeded");
     await d.tick();
     expect(calls).toHaveLength(2);
-    expect(await s.store.deliveries.get(due[2]!)).toMatchObject({ status: "pending", leaseUntil: null });
+    expect(await s.store.deliveries.get(due[2]!)).toMatchObject({ status: "pending", lease: null });
   });
 
   test("returns at the deadline when an attempt never finishes", async () => {
@@ -346,7 +345,7 @@ describe("stop", () => {
     await ticking;
     expect(calls).toEqual([]);
     // It stays leased: the next start takes it over.
-    expect((await s.store.deliveries.get(id!))!.leaseUntil).not.toBeNull();
+    expect((await s.store.deliveries.get(id!))!.lease).not.toBeNull();
   });
 });
 

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { FakeClock } from "../../src/clock.ts";
 import { FailureLog } from "../../src/delivery/failure-log.ts";
 import { createLogger } from "../../src/log.ts";
-import type { AttemptRecord } from "../../src/store/types.ts";
+import type { AttemptRecord } from "../../src/store/contract.ts";
 
 const T0 = Date.UTC(2026, 0, 15, 10, 30);
 const INTERVAL = 60_000;
@@ -35,7 +35,7 @@ function record(a: Attempt = {}): AttemptRecord {
       status: "pending",
       attemptCount: 0,
       nextAttemptAt: T0,
-      leaseUntil: T0 + 60_000,
+      lease: { owner: "node_test", until: T0 + 60_000, at: T0 },
       lastError: null,
       scheduleStart: 0,
       isTest: a.isTest ?? false,
@@ -57,6 +57,7 @@ function record(a: Attempt = {}): AttemptRecord {
       nextAttemptAt: null,
     },
     next: error === null ? { status: "succeeded" } : { status: "failed" },
+    lastError: error,
     health: null,
   };
 }

@@ -14,8 +14,8 @@ import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { FakeClock } from "../../src/clock.ts";
 import { configSchema } from "../../src/config/schema.ts";
-import { migrate } from "../../src/db/migrate.ts";
-import { openDatabase } from "../../src/db/open.ts";
+import { migrate } from "../../src/store/sqlite/migrate.ts";
+import { openDatabase } from "../../src/store/sqlite/open.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { generateSecret } from "../../src/domain/secret.ts";
 import { composeFaces } from "../../src/faces.ts";
@@ -23,7 +23,7 @@ import { createIngest } from "../../src/ingest/ingest.ts";
 import { createLogger } from "../../src/log.ts";
 import { createHookgateMetrics } from "../../src/metrics/hookgate-metrics.ts";
 import { createOperations } from "../../src/operations/operations.ts";
-import { createSqliteStore } from "../../src/store/sqlite-store.ts";
+import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { cleanupDaemons, startDaemon, tempDir } from "../helpers/daemon.ts";
 import { startReceiver } from "../helpers/receiver.ts";
 
@@ -107,7 +107,7 @@ async function pageLimitedApp(): Promise<Target> {
   const opened = openDatabase(dataDir);
   migrate(opened.db, clock.now());
   const store = createSqliteStore(opened.db, opened.close);
-  await store.endpoints.create({ id: ids("ep"), tenant: "default", url: "https://receiver.example.com/hook", description: "", eventTypes: ["*"], headers: {}, metadata: {}, secret: generateSecret((n) => new Uint8Array(n).fill(7)) }, clock.now());
+  await store.endpoints.create({ endpoint: { id: ids("ep"), tenant: "default", url: "https://receiver.example.com/hook", description: "", eventTypes: ["*"], headers: {}, metadata: {}, secret: generateSecret((n) => new Uint8Array(n).fill(7)) }, now: clock.now() });
   const { page_count } = opened.db.query("PRAGMA page_count").get() as { page_count: number };
   opened.db.run(`PRAGMA max_page_count = ${page_count + 200}`);
   const token = "disk-full-test-token-0123456789abcdef0123";

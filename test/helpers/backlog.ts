@@ -4,12 +4,12 @@
  * (through the store, so their secrets are valid) and `deliveries` pending
  * events, each with one delivery due now, rows exactly as ingest writes them.
  */
-import { migrate } from "../../src/db/migrate.ts";
-import { openDatabase } from "../../src/db/open.ts";
+import { migrate } from "../../src/store/sqlite/migrate.ts";
+import { openDatabase } from "../../src/store/sqlite/open.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { generateSecret } from "../../src/domain/secret.ts";
 import { renderPayload } from "../../src/ingest/ingest.ts";
-import { createSqliteStore } from "../../src/store/sqlite-store.ts";
+import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 
 export interface BacklogOptions {
   /** Endpoint URLs; the deliveries are spread over them in turn. */
@@ -31,10 +31,7 @@ export async function buildBacklog(dataDir: string, options: BacklogOptions): Pr
     const store = createSqliteStore(db, () => {});
     const endpoints: string[] = [];
     for (const url of options.urls) {
-      const endpoint = await store.endpoints.create(
-        { id: ids("ep"), tenant: "default", url, description: "backlog", eventTypes: ["*"], headers: {}, metadata: {}, secret: generateSecret((n) => crypto.getRandomValues(new Uint8Array(n))) },
-        now,
-      );
+      const endpoint = await store.endpoints.create({ endpoint: { id: ids("ep"), tenant: "default", url, description: "backlog", eventTypes: ["*"], headers: {}, metadata: {}, secret: generateSecret((n) => crypto.getRandomValues(new Uint8Array(n))) }, now });
       endpoints.push(endpoint.id);
     }
     await store.close();

@@ -4,8 +4,8 @@
  * pragmas, the real schema and the data dir lock.
  */
 import type { Database } from "bun:sqlite";
-import { migrate } from "../../src/db/migrate.ts";
-import { openDatabase, type OpenedDatabase } from "../../src/db/open.ts";
+import { migrate } from "../../src/store/sqlite/migrate.ts";
+import { openDatabase, type OpenedDatabase } from "../../src/store/sqlite/open.ts";
 import { createTempDir } from "./temp-dir.ts";
 
 export interface FreshDb {

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeClock } from "../../src/clock.ts";
 import { configSchema, type Config } from "../../src/config/schema.ts";
-import { migrate } from "../../src/db/migrate.ts";
-import { openDatabase } from "../../src/db/open.ts";
+import { migrate } from "../../src/store/sqlite/migrate.ts";
+import { openDatabase } from "../../src/store/sqlite/open.ts";
 import { createIdGenerator } from "../../src/domain/ids.ts";
 import { leaseFor } from "../../src/daemon.ts";
 import { composeFaces } from "../../src/faces.ts";
@@ -25,8 +25,8 @@ import { FailureLog } from "../../src/delivery/failure-log.ts";
 import { createHookgateMetrics, type MetricsDeps } from "../../src/metrics/hookgate-metrics.ts";
 import { observeAll } from "../../src/metrics/observer.ts";
 import { createOperations } from "../../src/operations/operations.ts";
-import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../src/store/contract.ts";
 import type { ConsoleOptions } from "../../src/web/console/console-deps.ts";
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef0123456789";
@@ -95,13 +95,13 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
       if (endpointId === null) return { endpoint: null, secrets: [CALLBACKS_SECRET] };
       const endpoint = await store.endpoints.get(endpointId);
       if (!endpoint) return null;
-      return { endpoint, secrets: (await store.endpoints.activeSecrets(endpointId, clock.now())).map((s) => s.secret) };
+      return { endpoint, secrets: (await store.endpoints.activeSecrets({ id: endpointId, now: clock.now() })).map((s) => s.secret) };
     },
   });
   const metrics = createHookgateMetrics({
     version: "test",
     perEndpoint: config.metrics.per_endpoint,
-    backlog: options.backlog !== undefined ? options.backlog : (now) => store.stats.backlog(now),
+    backlog: options.backlog !== undefined ? options.backlog : () => store.stats.backlog(),
     inFlight: () => dispatcher.inFlightCount,
   });
   // Wired as app.ts wires it.
@@ -110,6 +110,8 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
     concurrency: config.delivery.concurrency,
     maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
     leaseMs,
+    owner: "node_test",
+    deadAtStart: "all",
     observer,
   });
   await dispatcher.start({ manual: true });
@@ -123,7 +125,7 @@ export async function createTestApi(raw: Record<string, any> = {}, options: Test
     randomBytes,
     ingest,
     wake: () => dispatcher.wake(),
-    testSend: createTestSender({ config, ingest, store, deliver, leaseMs }),
+    testSend: createTestSender({ config, ingest, store, deliver, leaseMs, owner: "node_test" }),
     metrics: { endpointDeleted: (id, n) => observer.endpointDeleted(id, n) },
   });
   const app = composeFaces({

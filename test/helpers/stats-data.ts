@@ -4,7 +4,8 @@
  * exactly what the daemon would write.
  */
 import type { IdGenerator } from "../../src/domain/ids.ts";
-import type { AttemptRecord, Delivery, Endpoint, NewDelivery, Store } from "../../src/store/types.ts";
+import type { AttemptRecord, NewDelivery, Store } from "../../src/store/contract.ts";
+import type { Delivery, Endpoint } from "../../src/domain/model.ts";
 import { renderPayload } from "../../src/ingest/ingest.ts";
 
 export interface TrafficWriter {
@@ -24,11 +25,9 @@ export function trafficWriter(store: Store, ids: IdGenerator): TrafficWriter {
       const id = ids("evt");
       const tenant = options.tenant ?? endpoints.find((e) => e !== null)?.tenant ?? "default";
       const rows: NewDelivery[] = [];
-      const disabledAttemptIds: Record<string, string> = {};
       for (const ep of endpoints) {
         const deliveryId = ids("dlv");
         const disabled = ep?.state === "disabled";
-        if (disabled) disabledAttemptIds[deliveryId] = ids("att");
         rows.push({
           id: deliveryId,
           endpointId: ep?.id ?? null,
@@ -36,11 +35,11 @@ export function trafficWriter(store: Store, ids: IdGenerator): TrafficWriter {
           status: disabled ? "failed" : "pending",
           lastError: disabled ? "endpoint_disabled" : null,
           dueAt: disabled ? null : at,
-          leaseUntil: null,
+          lease: null,
+          ...(disabled && { unsentAttemptId: ids("att") }),
         });
       }
-      const outcome = await store.events.ingest(
-        [
+      const outcome = await store.events.commit({ items: [
           {
             event: {
               id,
@@ -52,12 +51,9 @@ export function trafficWriter(store: Store, ids: IdGenerator): TrafficWriter {
               isTest: options.isTest ?? false,
             },
             deliveries: rows,
-            disabledAttemptIds,
             idempotency: null,
           },
-        ],
-        at,
-      );
+        ], now: at });
       if (outcome[0]?.kind !== "created") throw new Error(`ingest answered ${JSON.stringify(outcome)}`);
       return store.deliveries.forEvent(id);
     },
@@ -66,8 +62,7 @@ export function trafficWriter(store: Store, ids: IdGenerator): TrafficWriter {
       const failed = options.error !== undefined;
       const next: AttemptRecord["next"] = !failed ? { status: "succeeded" } : options.final ? { status: "failed" } : { status: "pending", at: startedAt + 60_000 };
       const statusCode = !failed ? 200 : options.error === "http_status" ? 500 : null;
-      await store.deliveries.recordAttempt(
-        {
+      await store.deliveries.recordAttempt({ record: {
           attempt: {
             id: ids("att"),
             deliveryId: delivery.id,
@@ -84,10 +79,9 @@ export function trafficWriter(store: Store, ids: IdGenerator): TrafficWriter {
           },
           delivery,
           next,
-          health: delivery.isTest || delivery.endpointId === null ? null : failed ? { success: false, disableAfterMs: 0, gone: false } : { success: true },
-        },
-        startedAt + durationMs,
-      );
+          lastError: !failed ? null : statusCode === null ? options.error! : `HTTP ${statusCode}`,
+          health: delivery.isTest || delivery.endpointId === null ? null : failed ? { success: false, disable: null, disableIfFailingBefore: null } : { success: true },
+        }, now: startedAt + durationMs });
       return (await store.deliveries.get(delivery.id))!;
     },
   };

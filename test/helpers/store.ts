@@ -2,12 +2,12 @@
 import { FakeClock } from "../../src/clock.ts";
 import { createIdGenerator, type IdGenerator } from "../../src/domain/ids.ts";
 import { generateSecret } from "../../src/domain/secret.ts";
-import { createSqliteStore } from "../../src/store/sqlite-store.ts";
-import type { NewEndpoint, Store } from "../../src/store/types.ts";
+import { createSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { NewEndpoint } from "../../src/store/contract.ts";
 import { openFreshDb, type FreshDb } from "./fresh-db.ts";
 
 export interface FreshStore extends FreshDb {
-  store: Store;
+  store: SqliteStore;
   clock: FakeClock;
   ids: IdGenerator;
   /** A valid endpoint input with a new id; fields can be overridden. */

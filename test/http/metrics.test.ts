@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { once } from "node:events";
 import { PROMETHEUS_CONTENT_TYPE } from "../../src/metrics/registry.ts";
-import type { BacklogSnapshot } from "../../src/store/types.ts";
+import type { BacklogSnapshot } from "../../src/domain/model.ts";
 import { createTestApi, TEST_TOKEN, type TestApi, type TestApiOptions } from "../helpers/http-app.ts";
 import { parsePrometheusText, type Exposition } from "../helpers/prometheus-text.ts";
 import { startReceiver, type Receiver } from "../helpers/receiver.ts";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createIngest, type EventInput, type Ingest, type IngestResult } from "../../src/ingest/ingest.ts";
-import type { Endpoint } from "../../src/store/types.ts";
+import type { Endpoint } from "../../src/domain/model.ts";
 import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 let s: FreshStore;
@@ -17,7 +17,7 @@ afterEach(() => s.cleanup());
 const CALLBACK_URL = "https://app.example.com/callbacks/42";
 
 async function createEndpoint(tenant: string, eventTypes: string[], url = `https://${tenant}.example.com/hooks`): Promise<Endpoint> {
-  return s.store.endpoints.create(s.newEndpoint({ tenant, eventTypes, url }), s.clock.now());
+  return s.store.endpoints.create({ endpoint: s.newEndpoint({ tenant, eventTypes, url }), now: s.clock.now() });
 }
 
 const event = (overrides: Partial<EventInput> = {}): EventInput => ({
@@ -55,7 +55,7 @@ describe("fan-out", () => {
     const stored = await s.store.deliveries.forEvent(body.id);
     expect(stored.map((d) => d.id)).toEqual(body.deliveries.map((d) => d.id));
     for (const d of stored) {
-      expect(d).toMatchObject({ status: "pending", nextAttemptAt: s.clock.now(), leaseUntil: null, tenant: "acme", eventType: "message.delivered", isTest: false });
+      expect(d).toMatchObject({ status: "pending", nextAttemptAt: s.clock.now(), lease: null, tenant: "acme", eventType: "message.delivered", isTest: false });
     }
     expect(stored.map((d) => d.url)).toEqual([exact.url, prefix.url, all.url, listsSeveral.url]);
     expect(await s.store.deliveries.list({ limit: 10, endpointId: otherTenant.id })).toEqual([]);
@@ -79,7 +79,7 @@ describe("fan-out", () => {
   test("a disabled matching endpoint gets a delivery recorded failed (endpoint_disabled), still listed in the answer", async () => {
     const enabled = await createEndpoint("acme", ["*"]);
     const disabled = await createEndpoint("acme", ["*"]);
-    await s.store.endpoints.setState(disabled.id, { enabled: false, reason: "manual" }, s.clock.now());
+    await s.store.endpoints.setState({ id: disabled.id, state: { enabled: false, reason: "manual" }, now: s.clock.now() });
 
     const { body } = await acceptOne(event());
     expect(body.deliveries.map((d) => d.endpoint_id)).toEqual([enabled.id, disabled.id]);
@@ -158,7 +158,7 @@ describe("wake", () => {
     await acceptOne(event({ idempotencyKey: "k1" }));
     expect(wakes).toBe(1);
     await acceptOne(event({ idempotencyKey: "k1" }));
-    await s.store.endpoints.setState(ep.id, { enabled: false, reason: "manual" }, s.clock.now());
+    await s.store.endpoints.setState({ id: ep.id, state: { enabled: false, reason: "manual" }, now: s.clock.now() });
     await acceptOne(event());
     expect(wakes).toBe(1);
   });
@@ -228,7 +228,7 @@ describe("test sends", () => {
     const target = await createEndpoint("acme", ["credit.low"]);
     const other = await createEndpoint("acme", ["*"]);
     const leaseMs = 90_000;
-    const [result] = await ingest.accept([event()], { test: { target, leaseMs } });
+    const [result] = await ingest.accept([event()], { test: { target, leaseMs, owner: "node_test" } });
     if (result?.kind !== "accepted") throw new Error("expected accepted");
     expect(result.body.deliveries.map((d) => d.endpoint_id)).toEqual([target.id]);
     const now = s.clock.now();
@@ -237,20 +237,20 @@ describe("test sends", () => {
       url: target.url,
       status: "pending",
       isTest: true,
-      leaseUntil: now + leaseMs,
+      lease: { owner: "node_test", until: now + leaseMs, at: now },
       nextAttemptAt: now + leaseMs,
     });
     expect((await s.store.events.get(result.body.id))!.isTest).toBe(true);
     expect(await s.store.deliveries.list({ limit: 10, endpointId: other.id })).toEqual([]);
-    expect(await s.store.deliveries.claimDue(now, 10, 1000, { full: [], room: () => 10 })).toEqual([]);
+    expect((await s.store.deliveries.claimDue({ now, limit: 10, leaseMs: 1000, capacity: { maxPerEndpoint: 10, inFlight: new Map() }, owner: "test-node", newAttemptId: () => `att_${crypto.randomUUID()}` })).claimed).toEqual([]);
     expect(wakes).toBe(0);
   });
 
   test("go to a disabled target too, so an operator can check it before enabling it", async () => {
     const target = await createEndpoint("acme", ["*"]);
-    await s.store.endpoints.setState(target.id, { enabled: false, reason: "auto_failing" }, s.clock.now());
+    await s.store.endpoints.setState({ id: target.id, state: { enabled: false, reason: "auto_failing" }, now: s.clock.now() });
     const disabled = (await s.store.endpoints.get(target.id))!;
-    const [result] = await ingest.accept([event()], { test: { target: disabled, leaseMs: 1000 } });
+    const [result] = await ingest.accept([event()], { test: { target: disabled, leaseMs: 1000, owner: "node_test" } });
     if (result?.kind !== "accepted") throw new Error("expected accepted");
     expect((await s.store.deliveries.get(result.body.deliveries[0]!.id))!).toMatchObject({ status: "pending", attemptCount: 0 });
   });

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createHookgateMetrics, statusClass } from "../../src/metrics/hookgate-metrics.ts";
-import type { AttemptRecord, Delivery } from "../../src/store/types.ts";
+import type { AttemptRecord } from "../../src/store/contract.ts";
+import type { Delivery } from "../../src/domain/model.ts";
 import { parsePrometheusText } from "../helpers/prometheus-text.ts";
 
 const T0 = Date.UTC(2026, 0, 15, 10, 30);
@@ -21,7 +22,7 @@ function record(overrides: { delivery?: Partial<Delivery>; attempt?: Partial<Att
     status: "pending",
     attemptCount: 0,
     nextAttemptAt: T0,
-    leaseUntil: T0 + 60_000,
+    lease: { owner: "node_test", until: T0 + 60_000, at: T0 },
     lastError: null,
     scheduleStart: 0,
     isTest: false,
@@ -47,6 +48,7 @@ function record(overrides: { delivery?: Partial<Delivery>; attempt?: Partial<Att
       ...overrides.attempt,
     },
     next: overrides.next ?? { status: "succeeded" },
+    lastError: null,
     health: null,
   };
 }

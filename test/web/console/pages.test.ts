@@ -59,7 +59,7 @@ describe("webhooks", () => {
     expect(endpoint!.eventTypes).toEqual(["message.delivered", "credit.low"]);
     expect(endpoint!.tenant).toBe("acme");
     expect(r.location).toBe(`/webhooks/${endpoint!.id}#secret`);
-    const [secret] = await api.store.endpoints.activeSecrets(endpoint!.id, api.clock.now());
+    const [secret] = await api.store.endpoints.activeSecrets({ id: endpoint!.id, now: api.clock.now() });
     expect((await c.get(`/webhooks/${endpoint!.id}`)).html).toContain(secret!.secret);
     expect((await c.get(`/webhooks/${endpoint!.id}`)).html).not.toContain(secret!.secret);
     expect((await c.get("/webhooks")).html).not.toContain("whsec_");
@@ -176,8 +176,8 @@ describe("delivery log", () => {
     await api.call("POST", "/v1/endpoints", { url: "http://127.0.0.1:9/hook" });
     const id: string = (await api.call("POST", "/v1/events", { type: "message.delivered", data: {} })).json.deliveries[0].id;
     // Claimed by a run that died; this start takes the lease over.
-    expect(await api.store.deliveries.claimDue(api.clock.now(), 10, 60_000, { full: [], room: () => 10 })).toHaveLength(1);
-    expect(await api.store.deliveries.takeOverLeases(api.clock.now(), () => "att_cut")).toHaveLength(1);
+    expect((await api.store.deliveries.claimDue({ now: api.clock.now(), limit: 10, leaseMs: 60_000, capacity: { maxPerEndpoint: 10, inFlight: new Map() }, owner: "test-node", newAttemptId: () => `att_${crypto.randomUUID()}` })).claimed).toHaveLength(1);
+    expect(await api.store.deliveries.interruptLeases({ now: api.clock.now(), newAttemptId: () => "att_cut", owners: "all" })).toHaveLength(1);
     const c = await loginConsole(api);
     const { html, status } = await c.get(`/deliveries/${id}`);
     expect(status).toBe(200);

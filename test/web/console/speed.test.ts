@@ -9,7 +9,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { DATABASE_FILE } from "../../../src/db/open.ts";
+import { DATABASE_FILE } from "../../../src/store/sqlite/open.ts";
 import { createIdGenerator } from "../../../src/domain/ids.ts";
 import { renderPayload } from "../../../src/ingest/ingest.ts";
 import { loginConsole, type ConsoleClient } from "../../helpers/console.ts";
