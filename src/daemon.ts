@@ -156,7 +156,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     const wake = () => dispatcher.wake();
     const ingest = createIngest({ store, clock, ids, wake, observer });
     await dispatcher.start();
-    const jobs = startJobs(maintenanceJobs({ store, clock, config, log: log.child({ component: "jobs" }), wake }), log.child({ component: "jobs" }));
+    const jobLog = log.child({ component: "jobs" });
+    const jobs = startJobs(maintenanceJobs({ store, clock, config, log: jobLog, wake }), jobLog, {
+      claimRun: (job, scheduledAt) => store.maintenance.claimJobRun({ job, scheduledAt, now: clock.now() }),
+    });
 
     const ops = createOperations({
       config,

@@ -22,6 +22,7 @@ export function maintenanceJobs(deps: { store: Store; clock: Clock; config: Conf
       // the backstop in case a timer was lost, not the mechanism.
       id: "recover-leases",
       pattern: "*/30 * * * * *",
+      scope: "process",
       run: async () => deps.wake(),
     },
     {
@@ -29,6 +30,7 @@ export function maintenanceJobs(deps: { store: Store; clock: Clock; config: Conf
       // whose traffic stopped while they were failing.
       id: "auto-disable",
       pattern: "0 * * * * *",
+      scope: "cluster",
       run: async () => {
         const after = config.delivery.auto_disable_after;
         if (after === 0) return;
@@ -40,6 +42,7 @@ export function maintenanceJobs(deps: { store: Store; clock: Clock; config: Conf
     {
       id: "prune",
       pattern: "0 17 * * * *",
+      scope: "cluster",
       run: async () => {
         const now = clock.now();
         // In batches, so one long delete never holds the writer for long.

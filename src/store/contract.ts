@@ -244,6 +244,13 @@ export interface MaintenanceStore {
   pruneIdempotencyKeys(p: { before: number }): Promise<number>;
   /** Deletes stats older than any stats window reaches from `now`; returns how many rows. */
   pruneStats(p: { now: number }): Promise<number>;
+  /**
+   * Claims one run of a periodic job for the cluster: true for exactly one
+   * caller per (job, scheduledAt) among every process sharing the database,
+   * false for the others, so a job scheduled at the same pattern time on
+   * each process runs once. Claims older than a day may be forgotten.
+   */
+  claimJobRun(p: { job: string; scheduledAt: number; now: number }): Promise<boolean>;
 }
 
 export interface StatsQuery {

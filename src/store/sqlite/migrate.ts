@@ -12,6 +12,7 @@ import dueByEndpoint from "./migrations/0004_due_by_endpoint.sql" with { type: "
 import statsRollups from "./migrations/0005_stats_rollups.sql" with { type: "text" };
 import deliveriesByEventType from "./migrations/0006_deliveries_by_event_type.sql" with { type: "text" };
 import leaseOwner from "./migrations/0007_lease_owner.sql" with { type: "text" };
+import jobRuns from "./migrations/0008_job_runs.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "stats_rollups", sql: statsRollups },
   { version: 6, name: "deliveries_by_event_type", sql: deliveriesByEventType },
   { version: 7, name: "lease_owner", sql: leaseOwner },
+  { version: 8, name: "job_runs", sql: jobRuns },
 ];
 
 /** Brings the schema up to date; returns the versions applied now. */

@@ -1,4 +1,4 @@
-/** Contract: periodic maintenance — autoDisable, pruneEvents, pruneIdempotencyKeys, pruneStats. */
+/** Contract: periodic maintenance — autoDisable, pruneEvents, pruneIdempotencyKeys, pruneStats, claimJobRun. */
 import { describe, expect, test } from "bun:test";
 import { backends } from "./backends.ts";
 import { failOnce, record, success } from "./attempt-records.ts";
@@ -137,6 +137,26 @@ for (const backend of backends)
         const report = await t.store.stats.report({ window: "7d", now: later });
         expect(report.totals.attempts).toBe(0);
         expect(report.totals.deliveries).toEqual({ pending: 0, succeeded: 0, failed: 0 });
+      });
+    });
+
+    describe("maintenance.claimJobRun", () => {
+      test("says yes once per job and scheduled time, to the first of callers asking at once, and keeps saying no", async () => {
+        const asks = await Promise.all([0, 1, 2].map(() => t.store.maintenance.claimJobRun({ job: "prune", scheduledAt: now, now })));
+        expect(asks.filter(Boolean)).toHaveLength(1);
+        expect(await t.store.maintenance.claimJobRun({ job: "prune", scheduledAt: now, now: now + MINUTE })).toBe(false);
+      });
+
+      test("another scheduled time or another job is a run of its own", async () => {
+        expect(await t.store.maintenance.claimJobRun({ job: "prune", scheduledAt: now, now })).toBe(true);
+        expect(await t.store.maintenance.claimJobRun({ job: "prune", scheduledAt: now + HOUR, now: now + HOUR })).toBe(true);
+        expect(await t.store.maintenance.claimJobRun({ job: "auto-disable", scheduledAt: now, now })).toBe(true);
+      });
+
+      test("a claim is remembered across a reopen", async () => {
+        expect(await t.store.maintenance.claimJobRun({ job: "prune", scheduledAt: now, now })).toBe(true);
+        const reopened = await t.opened.reopen!();
+        expect(await reopened.maintenance.claimJobRun({ job: "prune", scheduledAt: now, now })).toBe(false);
       });
     });
   });
