@@ -154,6 +154,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       observer,
     });
     const wake = () => dispatcher.wake();
+    const stopListening = store.onDueElsewhere(wake);
     const ingest = createIngest({ store, clock, ids, wake, observer });
     await dispatcher.start();
     const jobLog = log.child({ component: "jobs" });
@@ -223,7 +224,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
           log.warn({ deadline_ms: deadlineMs }, "requests still open at the shutdown deadline; closing them");
           await server.stop(true);
         }
-        // 3. No new jobs.
+        // 3. No new jobs, and no wakes from other processes.
+        stopListening();
         await jobs.stop();
         await draining;
         // Recorded at the deadline rather than left to the next start: closing

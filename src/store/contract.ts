@@ -275,6 +275,15 @@ export interface Store {
   stats: StatsStore;
   /** Proves the database answers and accepts a write; for /readyz. Rejects with StoreUnavailableError. */
   checkWritable(): Promise<void>;
+  /**
+   * Calls `listener` when another process sharing the database made work
+   * due (committed an event with pending deliveries, a retry, a recover), so
+   * this process's dispatcher looks at once instead of at its next timer.
+   * Work this process made due is its own to announce (ingest wakes the
+   * dispatcher directly). A backend one process uses alone never calls it.
+   * Answers the function that stops listening.
+   */
+  onDueElsewhere(listener: () => void): () => void;
   /** Stops the backend's own housekeeping and closes it; a second call does nothing. */
   close(): Promise<void>;
 }

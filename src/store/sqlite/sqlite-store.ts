@@ -64,6 +64,10 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     },
     housekeeping,
     db,
+    // The data dir lock: no other process writes this database.
+    onDueElsewhere() {
+      return () => {};
+    },
     async checkWritable() {
       // A row written and deleted in one transaction: proves a commit reaches the disk, leaves no trace.
       await writes.run(() => {
