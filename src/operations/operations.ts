@@ -9,6 +9,7 @@ import { eventTypeOperations, type EventTypeOperations } from "./event-types.ts"
 import { eventOperations, type EventOperations } from "./events.ts";
 import { statsOperations, type StatsOperations } from "./stats.ts";
 import { testSendOperations, type TestSendOperations } from "./test-send.ts";
+import { webSessionOperations, type WebSessionOperations } from "./web-sessions.ts";
 
 export interface Operations {
   endpoints: EndpointOperations;
@@ -17,6 +18,7 @@ export interface Operations {
   eventTypes: EventTypeOperations;
   stats: StatsOperations;
   testSend: TestSendOperations;
+  webSessions: WebSessionOperations;
 }
 
 export function createOperations(deps: OperationDeps): Operations {
@@ -28,5 +30,6 @@ export function createOperations(deps: OperationDeps): Operations {
     eventTypes: eventTypeOperations(deps),
     stats: statsOperations(deps, endpoints),
     testSend: testSendOperations(deps, endpoints),
+    webSessions: webSessionOperations(deps),
   };
 }

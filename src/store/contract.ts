@@ -267,12 +267,47 @@ export interface StatsStore {
   backlog(): Promise<BacklogSnapshot>;
 }
 
+// --- web console sessions ------------------------------------------------------
+
+/** A console session as stored: keyed by a hash of its cookie, never the cookie itself. */
+export interface WebSessionRecord {
+  key: string;
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** The one-shot message for the next page, as the web face encoded it; null: none. */
+  flash: string | null;
+}
+
+/**
+ * Console sessions and failed logins, in the database so that every process
+ * sharing it honours a login made through any of them, and the login limit
+ * counts every process's failures.
+ */
+export interface WebSessionStore {
+  /** Stores a new session; beyond `keep` sessions the least recently seen go. */
+  create(p: { session: WebSessionRecord; keep: number }): Promise<void>;
+  /** The session if it was seen at or after `seenSince`; an older one is deleted and null answered. */
+  find(p: { key: string; seenSince: number }): Promise<WebSessionRecord | null>;
+  /** Records it seen at `at` (its idle time starts again). */
+  seen(p: { key: string; at: number }): Promise<void>;
+  setFlash(p: { key: string; flash: string | null }): Promise<void>;
+  /** Answers the flash and clears it, in one step: shown once, whichever process asks. */
+  takeFlash(p: { key: string }): Promise<string | null>;
+  remove(p: { key: string }): Promise<void>;
+  /** Counts a failed login at `at`; failures older than a day may be forgotten. */
+  loginFailed(p: { at: number }): Promise<void>;
+  /** The times of the failed logins at or after `since`, oldest first. */
+  loginFailures(p: { since: number }): Promise<number[]>;
+}
+
 export interface Store {
   endpoints: EndpointStore;
   events: EventStore;
   deliveries: DeliveryStore;
   maintenance: MaintenanceStore;
   stats: StatsStore;
+  webSessions: WebSessionStore;
   /** Proves the database answers and accepts a write; for /readyz. Rejects with StoreUnavailableError. */
   checkWritable(): Promise<void>;
   /**

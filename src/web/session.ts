@@ -1,10 +1,13 @@
 /**
- * Console sessions, kept in memory: a login yields a random session id (the
- * cookie) and a CSRF token that every form carries. A session ends after
- * `idleMs` without a request, at logout, or when the process restarts (the
- * map is not persisted; logging in again is the whole cost).
+ * Console sessions as the pages see them: a login yields a random session
+ * cookie and a CSRF token that every form carries. A session ends after
+ * `idleMs` without a request or at logout. They live in the database
+ * (operations/web-sessions.ts), so a login holds on every process sharing it
+ * and across restarts. Within a request the session is an object; its flash
+ * message is read from the database when a page is shown and written back
+ * when a handler leaves one for the next page.
  */
-import type { Clock } from "../clock.ts";
+import type { WebSessionOperations } from "../operations/web-sessions.ts";
 
 /** A one-shot message shown on the next page (after a POST/redirect). */
 export type Flash =
@@ -24,94 +27,82 @@ export interface TestResultView {
 }
 
 export interface Session {
+  /** The cookie value. */
   id: string;
   csrfToken: string;
   createdAt: number;
   lastSeenAt: number;
+  /** The message for the next page: set by a POST handler, taken by the page that shows it. */
   flash: Flash | null;
 }
 
-/** Sessions at most; the oldest is dropped beyond it, so logins cannot grow memory without bound. */
-export const MAX_SESSIONS = 1000;
-
+/** A request's view of the sessions. */
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
-
   constructor(
-    private readonly clock: Clock,
-    private readonly randomBytes: (n: number) => Uint8Array,
+    private readonly ops: WebSessionOperations,
     private readonly idleMs: number,
   ) {}
 
-  /** Starts a session with fresh random id and CSRF token. */
-  create(): Session {
-    const now = this.clock.now();
-    const session: Session = { id: this.token(), csrfToken: this.token(), createdAt: now, lastSeenAt: now, flash: null };
-    // A Map iterates in insertion order: the first key is the oldest session.
-    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(session.id, session);
-    return session;
+  /** Starts a session with a fresh random cookie and CSRF token. */
+  async create(): Promise<Session> {
+    const opened = await this.ops.open();
+    return { id: opened.cookie, csrfToken: opened.csrfToken, createdAt: opened.createdAt, lastSeenAt: opened.lastSeenAt, flash: null };
   }
 
-  /** The live session with this id, its idle timer restarted; null when unknown or expired. */
-  touch(id: string | undefined): Session | null {
-    if (!id) return null;
-    const session = this.sessions.get(id);
-    if (!session) return null;
-    const now = this.clock.now();
-    if (now - session.lastSeenAt > this.idleMs) {
-      this.sessions.delete(id);
-      return null;
-    }
-    session.lastSeenAt = now;
-    return session;
+  /**
+   * The live session of this cookie, its idle timer restarted; null when
+   * unknown or expired. With `withFlash` (a page about to be shown) its
+   * flash is taken from the database into the session.
+   */
+  async touch(id: string | undefined, options: { withFlash?: boolean } = {}): Promise<Session | null> {
+    const found = await this.ops.resume(id, this.idleMs);
+    if (!found) return null;
+    const flash = options.withFlash ? decodeFlash(await this.ops.takeFlash(found.cookie)) : null;
+    return { id: found.cookie, csrfToken: found.csrfToken, createdAt: found.createdAt, lastSeenAt: found.lastSeenAt, flash };
   }
 
-  destroy(id: string): void {
-    this.sessions.delete(id);
+  destroy(id: string): Promise<void> {
+    return this.ops.end(id);
   }
 
-  /** Returns and clears the session's flash message. */
+  /** Returns and clears the session's flash message (for the page being rendered). */
   takeFlash(session: Session): Flash | null {
     const flash = session.flash;
     session.flash = null;
     return flash;
   }
 
-  get size(): number {
-    return this.sessions.size;
+  /** After the handler: a flash it left (or one a page did not show) waits in the database for the next page. */
+  async keepFlash(session: Session): Promise<void> {
+    if (session.flash !== null) await this.ops.setFlash(session.id, JSON.stringify(session.flash));
   }
+}
 
-  private token(): string {
-    return Buffer.from(this.randomBytes(32)).toString("base64url");
-  }
+function decodeFlash(text: string | null): Flash | null {
+  return text === null ? null : (JSON.parse(text) as Flash);
 }
 
 /**
  * Limits wrong admin tokens at the login form: at most `max` failures in any
- * `windowMs`, for the whole process (the daemon usually sits behind a proxy,
- * so per-address counting would see one address). The admin token has 256
- * random bits, so this is about log noise and scripted hammering, not about
- * the odds of a guess; the API's bearer auth stays available meanwhile.
+ * `windowMs`, for every process on the database together (the daemon usually
+ * sits behind a proxy, so per-address counting would see one address). The
+ * admin token has 256 random bits, so this is about log noise and scripted
+ * hammering, not about the odds of a guess; the API's bearer auth stays
+ * available meanwhile.
  */
 export class LoginLimiter {
-  private failures: number[] = [];
-
   constructor(
-    private readonly clock: Clock,
+    private readonly ops: WebSessionOperations,
     private readonly max: number,
     private readonly windowMs: number,
   ) {}
 
   /** Milliseconds until another attempt is allowed; 0 when one is allowed now. */
-  retryAfterMs(): number {
-    const now = this.clock.now();
-    this.failures = this.failures.filter((t) => now - t < this.windowMs);
-    if (this.failures.length < this.max) return 0;
-    return this.failures[0]! + this.windowMs - now;
+  retryAfterMs(): Promise<number> {
+    return this.ops.loginRetryAfterMs(this.max, this.windowMs);
   }
 
-  recordFailure(): void {
-    this.failures.push(this.clock.now());
+  recordFailure(): Promise<void> {
+    return this.ops.loginFailed();
   }
 }

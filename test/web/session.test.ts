@@ -1,73 +1,119 @@
-import { describe, expect, test } from "bun:test";
-import { FakeClock } from "../../src/clock.ts";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { MAX_SESSIONS, webSessionOperations } from "../../src/operations/web-sessions.ts";
 import { crossSiteProblem, csrfTokenMatches } from "../../src/web/csrf.ts";
-import { LoginLimiter, MAX_SESSIONS, SessionStore } from "../../src/web/session.ts";
+import { LoginLimiter, SessionStore } from "../../src/web/session.ts";
+import { openFreshStore, type FreshStore } from "../helpers/store.ts";
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const HOUR = 3_600_000;
 
+let s: FreshStore;
+beforeEach(() => {
+  s = openFreshStore();
+});
+afterEach(() => s.cleanup());
+
+/** The sessions as the console holds them, over the real store (another process would build the same over the same database). */
+function sessionsOver(idleMs = HOUR) {
+  const ops = webSessionOperations({ store: s.store, clock: s.clock, randomBytes: random });
+  return { store: new SessionStore(ops, idleMs), ops };
+}
+
 describe("SessionStore", () => {
-  test("a new session has a random id and a different random CSRF token", () => {
-    const store = new SessionStore(new FakeClock(), random, HOUR);
-    const a = store.create();
-    const b = store.create();
+  test("a new session has a random id and a different random CSRF token", async () => {
+    const { store } = sessionsOver();
+    const a = await store.create();
+    const b = await store.create();
     expect(a.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(a.csrfToken).not.toBe(a.id);
     expect(new Set([a.id, b.id, a.csrfToken, b.csrfToken]).size).toBe(4);
   });
 
-  test("a session ends after the idle time without requests, and each request restarts the timer", () => {
-    const clock = new FakeClock();
-    const store = new SessionStore(clock, random, 12 * HOUR);
-    const s = store.create();
-    clock.advance(11 * HOUR);
-    expect(store.touch(s.id)).toBe(s);
-    clock.advance(11 * HOUR);
-    expect(store.touch(s.id)).toBe(s);
-    clock.advance(12 * HOUR + 1);
-    expect(store.touch(s.id)).toBeNull();
-    expect(store.size).toBe(0);
+  test("the database keeps a hash of the cookie, never the cookie", async () => {
+    const { store } = sessionsOver();
+    const a = await store.create();
+    const keys = s.db.query("SELECT key FROM web_sessions").all() as { key: string }[];
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.key).not.toContain(a.id);
+    expect(keys[0]!.key).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  test("unknown, empty and destroyed ids find no session", () => {
-    const store = new SessionStore(new FakeClock(), random, HOUR);
-    const s = store.create();
-    expect(store.touch(undefined)).toBeNull();
-    expect(store.touch("")).toBeNull();
-    expect(store.touch(`${s.id}x`)).toBeNull();
-    store.destroy(s.id);
-    expect(store.touch(s.id)).toBeNull();
+  test("a session ends after the idle time without requests, and each request restarts the timer", async () => {
+    const { store } = sessionsOver(12 * HOUR);
+    const a = await store.create();
+    s.clock.advance(11 * HOUR);
+    expect((await store.touch(a.id))?.csrfToken).toBe(a.csrfToken);
+    s.clock.advance(11 * HOUR);
+    expect((await store.touch(a.id))?.csrfToken).toBe(a.csrfToken);
+    s.clock.advance(12 * HOUR + 1);
+    expect(await store.touch(a.id)).toBeNull();
+    expect(s.db.query("SELECT count(*) AS n FROM web_sessions").get()).toEqual({ n: 0 });
   });
 
-  test("beyond MAX_SESSIONS the oldest session is dropped", () => {
-    const store = new SessionStore(new FakeClock(), random, HOUR);
-    const first = store.create();
-    for (let i = 0; i < MAX_SESSIONS; i++) store.create();
-    expect(store.size).toBe(MAX_SESSIONS);
-    expect(store.touch(first.id)).toBeNull();
+  test("a session opened through one process is honoured by another on the same database", async () => {
+    const one = sessionsOver().store;
+    const other = sessionsOver().store;
+    const a = await one.create();
+    expect((await other.touch(a.id))?.csrfToken).toBe(a.csrfToken);
+    await other.destroy(a.id);
+    expect(await one.touch(a.id)).toBeNull();
   });
 
-  test("a flash message is shown once", () => {
-    const store = new SessionStore(new FakeClock(), random, HOUR);
-    const s = store.create();
-    s.flash = { kind: "ok", text: "done" };
-    expect(store.takeFlash(s)).toEqual({ kind: "ok", text: "done" });
-    expect(store.takeFlash(s)).toBeNull();
+  test("unknown, empty and destroyed ids find no session", async () => {
+    const { store } = sessionsOver();
+    const a = await store.create();
+    expect(await store.touch(undefined)).toBeNull();
+    expect(await store.touch("")).toBeNull();
+    expect(await store.touch(`${a.id}x`)).toBeNull();
+    await store.destroy(a.id);
+    expect(await store.touch(a.id)).toBeNull();
+  });
+
+  test("beyond MAX_SESSIONS the least recently seen session is dropped", async () => {
+    const { store } = sessionsOver();
+    const first = await store.create();
+    for (let i = 0; i < MAX_SESSIONS; i++) {
+      s.clock.advance(1);
+      await store.create();
+    }
+    expect(s.db.query("SELECT count(*) AS n FROM web_sessions").get()).toEqual({ n: MAX_SESSIONS });
+    expect(await store.touch(first.id)).toBeNull();
+  });
+
+  test("a flash message left by one request is shown once, by the next page", async () => {
+    const { store } = sessionsOver();
+    const a = await store.create();
+    a.flash = { kind: "ok", text: "done" };
+    await store.keepFlash(a);
+    // A POST's view of the session does not take it; the next page does, once.
+    expect((await store.touch(a.id))?.flash).toBeNull();
+    const page = (await store.touch(a.id, { withFlash: true }))!;
+    expect(store.takeFlash(page)).toEqual({ kind: "ok", text: "done" });
+    expect(store.takeFlash(page)).toBeNull();
+    expect((await store.touch(a.id, { withFlash: true }))?.flash).toBeNull();
   });
 });
 
 describe("LoginLimiter", () => {
-  test("allows max failures per window, then says how long to wait, then allows again", () => {
-    const clock = new FakeClock();
-    const limiter = new LoginLimiter(clock, 3, 60_000);
+  test("allows max failures per window, then says how long to wait, then allows again", async () => {
+    const limiter = new LoginLimiter(sessionsOver().ops, 3, 60_000);
     for (let i = 0; i < 3; i++) {
-      expect(limiter.retryAfterMs()).toBe(0);
-      limiter.recordFailure();
-      clock.advance(1000);
+      expect(await limiter.retryAfterMs()).toBe(0);
+      await limiter.recordFailure();
+      s.clock.advance(1000);
     }
-    expect(limiter.retryAfterMs()).toBe(57_000);
-    clock.advance(57_000);
-    expect(limiter.retryAfterMs()).toBe(0);
+    expect(await limiter.retryAfterMs()).toBe(57_000);
+    s.clock.advance(57_000);
+    expect(await limiter.retryAfterMs()).toBe(0);
+  });
+
+  test("counts the failures of every process on the database together", async () => {
+    const one = new LoginLimiter(sessionsOver().ops, 2, 60_000);
+    const other = new LoginLimiter(sessionsOver().ops, 2, 60_000);
+    await one.recordFailure();
+    await other.recordFailure();
+    expect(await one.retryAfterMs()).toBe(60_000);
+    expect(await other.retryAfterMs()).toBe(60_000);
   });
 });
 

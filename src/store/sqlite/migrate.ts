@@ -13,6 +13,7 @@ import statsRollups from "./migrations/0005_stats_rollups.sql" with { type: "tex
 import deliveriesByEventType from "./migrations/0006_deliveries_by_event_type.sql" with { type: "text" };
 import leaseOwner from "./migrations/0007_lease_owner.sql" with { type: "text" };
 import jobRuns from "./migrations/0008_job_runs.sql" with { type: "text" };
+import webSessions from "./migrations/0009_web_sessions.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "deliveries_by_event_type", sql: deliveriesByEventType },
   { version: 7, name: "lease_owner", sql: leaseOwner },
   { version: 8, name: "job_runs", sql: jobRuns },
+  { version: 9, name: "web_sessions", sql: webSessions },
 ];
 
 /** Brings the schema up to date; returns the versions applied now. */

@@ -13,6 +13,7 @@ import { createMaintenanceStore } from "./maintenance-store.ts";
 import { migrate } from "./migrate.ts";
 import { openDatabase, openLeaseConnection } from "./open.ts";
 import { createParts } from "./parts.ts";
+import { createWebSessionStore } from "./web-session-store.ts";
 import { StatsCounter } from "./stats-counter.ts";
 import { walSync, type WalSync } from "./wal-sync.ts";
 import { WriteQueue } from "./write-queue.ts";
@@ -52,6 +53,7 @@ export function createSqliteStore(db: Database, close: () => void = () => db.clo
     events: createEventStore(parts),
     deliveries: createDeliveryStore(parts),
     maintenance: createMaintenanceStore(parts),
+    webSessions: createWebSessionStore(parts),
     // Reads only: the rollups plus the minute rows the counter wrote since
     // the last fold, so a report is exact whenever it runs.
     stats: {

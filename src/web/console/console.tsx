@@ -33,8 +33,8 @@ const PAGES = [...PRIVATE, "/login", "/assets/*"];
 /** Builds the console; the wiring mounts it at "/" beside the API. */
 export function createConsole(deps: ConsoleDeps) {
   const options = deps.options ?? {};
-  const sessions = new SessionStore(deps.clock, deps.randomBytes, options.idleMs ?? 12 * 3_600_000);
-  const limiter = new LoginLimiter(deps.clock, options.maxFailedLoginsPerMinute ?? 10, 60_000);
+  const sessions = new SessionStore(deps.ops.webSessions, options.idleMs ?? 12 * 3_600_000);
+  const limiter = new LoginLimiter(deps.ops.webSessions, options.maxFailedLoginsPerMinute ?? 10, 60_000);
   const failedLoginDelayMs = options.failedLoginDelayMs ?? 500;
   const app = new Hono<WebEnv>();
 
@@ -74,7 +74,9 @@ export function createConsole(deps: ConsoleDeps) {
   }
 
   const requireSession: MiddlewareHandler<WebEnv> = async (c, next) => {
-    const session = sessions.touch(getCookie(c, SESSION_COOKIE));
+    // Two PRIVATE patterns can match one path ("/webhooks" and "/webhooks/*"): one session per request.
+    if (c.get("session")) return next();
+    const session = await sessions.touch(getCookie(c, SESSION_COOKIE), { withFlash: c.req.method === "GET" });
     if (!session) {
       const next = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/";
       return c.redirect(`/login?next=${encodeURIComponent(next)}`, 303);
@@ -90,33 +92,34 @@ export function createConsole(deps: ConsoleDeps) {
       }
     }
     await next();
+    await sessions.keepFlash(session);
   };
   for (const path of PRIVATE) app.use(path, requireSession);
 
   app.route("/assets", assetFiles());
 
-  app.get("/login", (c) => {
-    if (sessions.touch(getCookie(c, SESSION_COOKIE))) return c.redirect("/", 303);
+  app.get("/login", async (c) => {
+    if (await sessions.touch(getCookie(c, SESSION_COOKIE))) return c.redirect("/", 303);
     return c.html(<LoginPage error={null} next={safeNext(c.req.query("next"))} />);
   });
 
   app.post("/login", async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
-    const wait = limiter.retryAfterMs();
+    const wait = await limiter.retryAfterMs();
     if (wait > 0) {
       c.header("Retry-After", String(Math.ceil(wait / 1000)));
       return c.html(<LoginPage error={`Too many wrong tokens; try again in ${Math.ceil(wait / 1000)} s.`} next={next} />, 429);
     }
     const token = typeof form.token === "string" ? form.token.trim() : "";
     if (!constantTimeEqual(token, deps.adminToken)) {
-      limiter.recordFailure();
+      await limiter.recordFailure();
       c.get("log").warn({}, "console login failed: wrong admin token");
       // Slows a script down; a person does not notice.
       await Bun.sleep(failedLoginDelayMs);
       return c.html(<LoginPage error="That is not the admin token." next={next} />, 401);
     }
-    const session = sessions.create();
+    const session = await sessions.create();
     setCookie(c, SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: "Strict",
@@ -127,8 +130,8 @@ export function createConsole(deps: ConsoleDeps) {
     return c.redirect(next, 303);
   });
 
-  app.post("/logout", (c) => {
-    sessions.destroy(c.get("session").id);
+  app.post("/logout", async (c) => {
+    await sessions.destroy(c.get("session").id);
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: isHttps(c) });
     return c.redirect("/login", 303);
   });

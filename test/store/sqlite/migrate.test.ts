@@ -6,7 +6,7 @@ import { openFreshDb, type FreshDb } from "../../helpers/fresh-db.ts";
 import { createTempDir, type TempDir } from "../../helpers/temp-dir.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
-const TABLES = ["attempts", "deliveries", "endpoint_secrets", "endpoints", "events", "idempotency_keys", "job_runs", "schema_migrations", "stats_bins", "stats_levels", "stats_live", "stats_live_counts", "stats_rollups"];
+const TABLES = ["attempts", "deliveries", "endpoint_secrets", "endpoints", "events", "idempotency_keys", "job_runs", "login_failures", "schema_migrations", "stats_bins", "stats_levels", "stats_live", "stats_live_counts", "stats_rollups", "web_sessions"];
 
 let dir: TempDir;
 let opened: OpenedDatabase;
