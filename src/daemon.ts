@@ -1,12 +1,13 @@
 /**
  * Wires the parts into a running daemon: the listening socket (first, so a
- * taken port leaves nothing behind), data dir and database, store, generated
- * secrets, delivery engine, operations, jobs, then the HTTP routes with both
- * faces (faces.ts). `stop()` undoes it in the order shutdown.ts documents.
+ * taken port leaves nothing behind), data dir and store (store/open-store.ts
+ * picks the backend), generated secrets, delivery engine, operations, jobs,
+ * then the HTTP routes with both faces (faces.ts). `stop()` undoes it in the
+ * order shutdown.ts documents.
  */
 import type { Server } from "bun";
 import { randomBytes as nodeRandomBytes } from "node:crypto";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config/schema.ts";
 import { bracketHost } from "./domain/host.ts";
@@ -28,10 +29,8 @@ import { createHookgateMetrics } from "./metrics/hookgate-metrics.ts";
 import { observeAll } from "./metrics/observer.ts";
 import { createOperations } from "./operations/operations.ts";
 import { StartupError } from "./startup-error.ts";
-import { DATABASE_FILE, unusableDatabase } from "./store/sqlite/open.ts";
-import { openSqliteStore, type SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/contract.ts";
-import { StoreUnavailableError } from "./store/errors.ts";
+import { openStore, type OpenedStore } from "./store/open-store.ts";
 import { VERSION } from "./version.ts";
 
 export interface RunningApp {
@@ -95,13 +94,15 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     }),
   );
 
-  let store: SqliteStore;
-  const databasePath = join(dataDir, DATABASE_FILE);
+  // The backend storage.driver names (store/open-store.ts), with this
+  // process's node id and whose leases are a dead process's at start.
+  let opened: OpenedStore;
   try {
-    store = openSqliteStore({
-      dataDir,
+    opened = await openStore(config, {
       now: clock.now(),
-      onMigrated: (versions, path) => log.info({ versions, database: path }, "database migrated"),
+      randomBytes,
+      runNodeId: () => ids("node"),
+      onMigrated: (versions, where) => log.info({ versions, database: where }, "database migrated"),
       // Resolved here, beside main.ts: the compiled executable bundles every
       // module into one at its root, where src/store/sqlite/ is "./store/sqlite/".
       checkpointWorkerUrl: new URL("./store/sqlite/checkpoint-worker.ts", import.meta.url).href,
@@ -109,12 +110,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     });
   } catch (err) {
     await server.stop(true);
-    throw unusableDatabase(err, databasePath) ?? err;
+    throw err;
   }
+  const { store, owner: nodeId } = opened;
   try {
-    // This process's name on the leases it takes. SQLite holds the data dir
-    // lock, so every lease found at start is a dead process's.
-    const nodeId = ids("node");
     const token = resolveAdminToken(config.server.admin_token, dataDir, randomBytes);
     if (token.file) log.info({ path: token.file, generated: token.generated }, "admin token file");
     const callbacks = resolveCallbacksSecret(config.callbacks.secret, dataDir, randomBytes);
@@ -149,7 +148,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       maxPerEndpoint: config.delivery.max_in_flight_per_endpoint,
       leaseMs,
       owner: nodeId,
-      deadAtStart: "all",
+      deadAtStart: opened.deadAtStart,
       ids,
       observer,
     });
@@ -202,7 +201,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     // handlers: supervisors and tests take this line as "up", and a SIGTERM
     // sent the moment it appears must find the handlers in place (a signal
     // that came first would kill the process with its default action).
-    setImmediate(() => log.info({ url, data_dir: dataDir }, "listening"));
+    setImmediate(() => log.info({ url, data_dir: dataDir, database: opened.describe, node_id: nodeId }, "listening"));
 
     return {
       url,
@@ -242,13 +241,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   } catch (err) {
     await server.stop(true);
     await store.close();
-    const damaged = unusableDatabase(err, databasePath);
-    if (damaged) throw damaged;
-    if (err instanceof StoreUnavailableError) {
-      // Start-up commits (taking over a dead run's leases): a full or read-only disk is the operator's to fix.
-      throw new StartupError(`cannot write to the database ${databasePath} at start-up: ${err.message} (is its disk full or read-only?)`);
-    }
-    throw err;
+    // A damaged database, a full or read-only disk, …: the operator's to fix, said in the backend's words.
+    throw opened.explain(err) ?? err;
   }
 }
 

@@ -33,7 +33,8 @@ export function resolveCallbacksSecret(configured: string, dataDir: string, rand
   return readOrCreate(join(dataDir, CALLBACKS_SECRET_FILE), () => generateSecret(randomBytes), isValidSecret);
 }
 
-function readOrCreate(file: string, make: () => string, valid: (s: string) => boolean): ResolvedSecret {
+/** The value in `file` (refused unless `valid`), or a new one from `make` written there once, 0600. */
+export function readOrCreate(file: string, make: () => string, valid: (s: string) => boolean): ResolvedSecret {
   if (existsSync(file)) {
     const value = readFileSync(file, "utf8").trim();
     if (!valid(value)) throw new StartupError(`${file} does not hold a valid value; delete it to have a new one generated`);

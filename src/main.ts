@@ -61,10 +61,11 @@ function parseArgs(argv: string[]): Args | string {
  * `serve` exits 78 on a bad config, so systemd does not restart into the same
  * error (RestartPreventExitStatus=78); check-config exits 1 as the contract
  * says, and so does healthcheck, since Docker's HEALTHCHECK knows only 0 and 1.
+ * `forServe` adds serve's own rules (the shared secrets postgres needs).
  */
-function loadOrExit(path: string | undefined, exitCode: number): LoadedConfig {
+function loadOrExit(path: string | undefined, exitCode: number, forServe = false): LoadedConfig {
   try {
-    return loadConfig({ path });
+    return loadConfig({ path, forServe });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`hookgate: invalid configuration:\n${err.problems.map((p) => `  ${p}`).join("\n")}\n`);
@@ -77,7 +78,7 @@ function loadOrExit(path: string | undefined, exitCode: number): LoadedConfig {
 async function serve(configPath: string | undefined): Promise<void> {
   // Everything hookgate creates (database, WAL, generated secrets) is private to its user.
   process.umask(0o077);
-  const { config, file, overrides } = loadOrExit(configPath, CONFIG_EXIT_CODE);
+  const { config, file, overrides } = loadOrExit(configPath, CONFIG_EXIT_CODE, true);
   const log = createLogger(config.log.level);
   log.info({ version: VERSION, config: file ?? "built-in defaults", environment: overrides.map((o) => o.variable) }, "starting");
   let app;
@@ -101,7 +102,8 @@ async function serve(configPath: string | undefined): Promise<void> {
 }
 
 function checkConfig(configPath: string | undefined): void {
-  const { config, file, overrides, written } = loadOrExit(configPath, 1);
+  // Serve's own rules too: check-config answers whether serve would start on this.
+  const { config, file, overrides, written } = loadOrExit(configPath, 1, true);
   writeCommandOutput(`${renderSources(file, overrides)}${renderConfig(config, written)}\n`);
 }
 

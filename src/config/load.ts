@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
+import { maskUrlPassword } from "../domain/postgres-url.ts";
 import { MASK } from "./render.ts";
-import { configSchema, KEY_FORMATS, sectionSchemas, type Config, type SectionName } from "./schema.ts";
+import { configSchema, KEY_FORMATS, sectionSchemas, serveConfigSchema, type Config, type SectionName } from "./schema.ts";
 
 /** Exit code for a configuration error (sysexits EX_CONFIG). */
 export const CONFIG_EXIT_CODE = 78;
@@ -26,6 +27,8 @@ export interface LoadOptions {
   path?: string | undefined;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** Apply serve's own rules too (serveConfigSchema): serve and check-config do, the other commands do not. */
+  forServe?: boolean;
 }
 
 export interface LoadedConfig {
@@ -60,7 +63,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const problems: string[] = [];
   const envSources = applyEnv(raw, env, problems);
   // reportInput: a cross-field issue on a defaulted key can still show its value.
-  const result = configSchema.safeParse(raw, { reportInput: true });
+  const result = (options.forServe ? serveConfigSchema : configSchema).safeParse(raw, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
       const fromEnv = envSources.has(issue.path.slice(0, 2).join("."));
@@ -79,7 +82,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 function writtenValues(raw: Record<string, unknown>): WrittenValues {
   const written: WrittenValues = {};
   for (const [path, format] of Object.entries(KEY_FORMATS)) {
-    if (format === "secret") continue;
+    // Only durations and sizes: a secret or a URL with a password is never kept as written.
+    if (format === "secret" || format === "url") continue;
     const value = valueAt(raw, path.split("."));
     if (typeof value === "string") written[path] = value.trim();
     else if (Array.isArray(value) && value.every((v) => typeof v === "string")) written[path] = value.map((v) => v.trim());
@@ -183,13 +187,19 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, en
   }
   const where = formatPath(issue.path);
   const value = valueAt(raw, issue.path) ?? issue.input;
-  // A rejected secret is still somebody's secret: say what is wrong, not what it was.
-  const secret = KEY_FORMATS[issue.path.slice(0, 2).join(".")] === "secret";
-  const shown = value === undefined ? "" : secret ? ` = "${MASK}"` : ` = ${JSON.stringify(value)}`;
+  const shown = value === undefined ? "" : ` = ${JSON.stringify(shownValue(value, KEY_FORMATS[issue.path.slice(0, 2).join(".")]))}`;
   const env = envSources.get(issue.path.slice(0, 2).join("."));
   const from = env && issue.path.length >= 2 ? ` (from ${env})` : "";
   const message = issue.code === "invalid_type" && value === undefined ? `missing; ${issue.message}` : issue.message;
   return [`${where}${shown}${from}: ${message}`];
+}
+
+/** A rejected secret is still somebody's secret: a problem line says what is wrong, not what it was. */
+function shownValue(value: unknown, format: string | undefined): unknown {
+  if (value === "") return value;
+  if (format === "secret") return MASK;
+  if (format === "url") return typeof value === "string" ? maskUrlPassword(value, MASK) : MASK;
+  return value;
 }
 
 function knownKeysAt(path: PropertyKey[]): string[] {

@@ -4,9 +4,12 @@
  * can be pasted back into a file and parses to the same configuration.
  * Durations and sizes the user wrote are shown as written ("24h" stays
  * "24h"); defaults are written out by formatDuration and formatSize.
+ * storage.url is shown with its password masked (scheme, user, host, port
+ * and database stay readable).
  */
 import { stringify } from "smol-toml";
 import { formatDuration, formatSize } from "../domain/duration.ts";
+import { maskUrlPassword } from "../domain/postgres-url.ts";
 import type { EnvOverride, WrittenValues } from "./load.ts";
 import { KEY_FORMATS, type Config } from "./schema.ts";
 
@@ -38,6 +41,8 @@ function renderValue(format: string | undefined, value: unknown): unknown {
       return formatSize(value as number);
     case "secret":
       return value === "" ? "" : MASK;
+    case "url":
+      return value === "" ? "" : maskUrlPassword(value as string, MASK);
     default:
       return value;
   }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { parseDuration, parseSize } from "../domain/duration.ts";
 import { isHeaderName, RESERVED_HEADERS } from "../domain/headers.ts";
 import { isListenAddress } from "../domain/listen.ts";
+import { isPostgresUrl } from "../domain/postgres-url.ts";
 
 const SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
@@ -103,8 +104,18 @@ export const serverSchema = z.strictObject({
   shutdown_timeout: duration("10s", 0, 10 * 60_000),
 }, { error: "expected a table, such as [server]" });
 
+const POSTGRES_URL_EXPECTED = 'a postgres:// or postgresql:// URL naming a host, such as "postgres://user:password@host:5432/dbname"';
+
 export const storageSchema = z.strictObject({
+  driver: z.enum(["sqlite", "postgres"], { error: 'expected "sqlite" or "postgres"' }).default("sqlite"),
+  // sqlite: the database; both drivers: this process's lock, node id and generated files.
   data_dir: z.string({ error: "expected a directory path" }).min(1, { error: "expected a directory path" }).default("./data"),
+  url: z
+    .string({ error: `expected ${POSTGRES_URL_EXPECTED}` })
+    .refine((u) => u === "" || isPostgresUrl(u), { error: `expected ${POSTGRES_URL_EXPECTED}, or empty with driver "sqlite"` })
+    .default(""),
+  // Bounded so that a typo cannot open thousands of connections per process.
+  pool_size: integer(16, 1, 1000),
 }, { error: "expected a table, such as [storage]" });
 
 export const deliverySchema = z.strictObject({
@@ -202,6 +213,26 @@ export const configSchema = z
       }
       seen.add(t.name);
     });
+    // Each driver wants the url its own way. Only a valid driver is compared, as for concurrency below.
+    if (config.storage.driver === "postgres" && config.storage.url === "") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["storage", "url"],
+        // No input: the problem line shows the value only when one was written (`url = ""`).
+        input: undefined,
+        message: `required with storage.driver = "postgres": expected ${POSTGRES_URL_EXPECTED}`,
+      });
+    }
+    // A url with the default driver is a forgotten driver line: each process would run on its own SQLite.
+    // (An invalid url is reported once, by its own check.)
+    if (config.storage.driver === "sqlite" && typeof config.storage.url === "string" && isPostgresUrl(config.storage.url)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["storage", "url"],
+        input: config.storage.url,
+        message: 'expected empty with storage.driver = "sqlite"; set driver = "postgres" to use this database',
+      });
+    }
     // zod runs this even when concurrency failed its own bounds; compare only against a valid
     // one, so a bad concurrency is reported once, under its own key, not blamed on this one.
     const concurrencyValid = deliverySchema.shape.concurrency.safeParse(config.delivery.concurrency).success;
@@ -215,19 +246,47 @@ export const configSchema = z
     }
   });
 
+/**
+ * What `serve` asks beyond a valid configuration. With driver "postgres"
+ * every process must agree on the admin token and the callbacks secret, so
+ * none may generate its own into its data dir: both must be configured.
+ * (check-config asks the same, since it answers whether serve would start;
+ * other commands, which serve nothing, use configSchema.)
+ */
+export const serveConfigSchema = configSchema.superRefine((config, ctx) => {
+  if (config.storage.driver !== "postgres") return;
+  const shared = [
+    ["server", "admin_token", config.server.admin_token],
+    ["callbacks", "secret", config.callbacks.secret],
+  ] as const;
+  for (const [section, key, value] of shared) {
+    if (value !== "") continue;
+    ctx.addIssue({
+      code: "custom",
+      path: [section, key],
+      input: undefined,
+      message:
+        'required with storage.driver = "postgres", as every process must use the same one (none may generate its own): ' +
+        `set it in the file or as HOOKGATE_${section.toUpperCase()}_${key.toUpperCase()}`,
+    });
+  }
+});
+
 /** The validated configuration; durations in milliseconds, sizes in bytes. */
 export type Config = z.output<typeof configSchema>;
 export type EventTypeDefinition = Config["event_types"][number];
 
 /**
  * How each non-plain key is written, for env overrides (kept as raw strings)
- * and for check-config (rendered back into config syntax or masked).
+ * and for check-config (rendered back into config syntax or masked). A "url"
+ * may hold a password: it is shown with the password masked, never as written.
  */
-export const KEY_FORMATS: Record<string, "duration" | "durations" | "size" | "secret"> = {
+export const KEY_FORMATS: Record<string, "duration" | "durations" | "size" | "secret" | "url"> = {
   "server.admin_token": "secret",
   "server.metrics_token": "secret",
   "server.max_body": "size",
   "server.shutdown_timeout": "duration",
+  "storage.url": "url",
   "delivery.timeout": "duration",
   "delivery.retry_schedule": "durations",
   "delivery.auto_disable_after": "duration",

@@ -127,6 +127,8 @@ describe("environment overrides", () => {
     ["HOOKGATE_SERVER_SHUTDOWN_TIMEOUT", "1m", "server", "shutdown_timeout", 60_000],
     ["HOOKGATE_STORAGE_DATA_DIR", "/var/lib/hookgate", "storage", "data_dir", "/var/lib/hookgate"],
     ["HOOKGATE_STORAGE_DATA_DIR", "123", "storage", "data_dir", "123"],
+    ["HOOKGATE_STORAGE_DRIVER", "sqlite", "storage", "driver", "sqlite"],
+    ["HOOKGATE_STORAGE_POOL_SIZE", "32", "storage", "pool_size", 32],
     ["HOOKGATE_DELIVERY_TIMEOUT", "2s", "delivery", "timeout", 2000],
     ["HOOKGATE_DELIVERY_RETRY_SCHEDULE", '["1s","2s"]', "delivery", "retry_schedule", [1000, 2000]],
     ["HOOKGATE_DELIVERY_RETRY_SCHEDULE", "1s,2s", "delivery", "retry_schedule", [1000, 2000]],
@@ -157,6 +159,22 @@ describe("environment overrides", () => {
     const problems = configProblems(() => loadConfig({ env, cwd: dir.path }));
     expect(problems.filter((p) => p.includes("unknown environment setting"))).toEqual([]);
     for (const line of problems) expect(line).toMatch(/ \(from HOOKGATE_[A-Z_]+\): expected /);
+  });
+
+  test("sets the postgres driver, its url and its pool size, the url kept as written", () => {
+    const url = "postgresql://hookgate:p%40ss@db.internal:5432/hookgate?sslmode=verify-full";
+    const { config, overrides } = loadConfig({
+      env: { HOOKGATE_STORAGE_DRIVER: "postgres", HOOKGATE_STORAGE_URL: url, HOOKGATE_STORAGE_POOL_SIZE: "8" },
+      cwd: dir.path,
+    });
+    expect(config.storage).toEqual({ driver: "postgres", data_dir: "./data", url, pool_size: 8 });
+    expect(overrides.map((o) => o.key)).toEqual(["storage.driver", "storage.url", "storage.pool_size"]);
+  });
+
+  test("takes the url from HOOKGATE_STORAGE_URL over the file's", () => {
+    const path = writeConfig('[storage]\ndriver = "postgres"\nurl = "postgres://file-host/hookgate"');
+    const { config } = loadConfig({ path, env: { HOOKGATE_STORAGE_URL: "postgres://env-host/hookgate" }, cwd: dir.path });
+    expect(config.storage.url).toBe("postgres://env-host/hookgate");
   });
 
   test("wins over the file and keeps the file's other keys in that section", () => {
@@ -198,6 +216,18 @@ describe("environment overrides", () => {
       "short-secret",
       'server.admin_token = "********" (from HOOKGATE_SERVER_ADMIN_TOKEN): expected at least 32 printable characters without spaces, or empty to generate one',
     ],
+    [
+      "HOOKGATE_STORAGE_URL",
+      "mysql://root:s3cr3t@db.internal/hookgate",
+      'storage.url = "mysql://root:********@db.internal/hookgate" (from HOOKGATE_STORAGE_URL): expected a postgres:// or postgresql:// URL naming a host, such as "postgres://user:password@host:5432/dbname", or empty with driver "sqlite"',
+    ],
+    [
+      "HOOKGATE_STORAGE_URL",
+      "postgres://hookgate:s3cr3t@db.internal/hookgate",
+      'storage.url = "postgres://hookgate:********@db.internal/hookgate" (from HOOKGATE_STORAGE_URL): expected empty with storage.driver = "sqlite"; set driver = "postgres" to use this database',
+    ],
+    ["HOOKGATE_STORAGE_DRIVER", "postgresql", 'storage.driver = "postgresql" (from HOOKGATE_STORAGE_DRIVER): expected "sqlite" or "postgres"'],
+    ["HOOKGATE_STORAGE_POOL_SIZE", "many", 'storage.pool_size = "many" (from HOOKGATE_STORAGE_POOL_SIZE): expected an integer from 1 to 1000'],
     [
       "HOOKGATE_CALLBACKS_SECRET",
       "whsec_tooshort",

@@ -8,6 +8,8 @@ import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
 
 const TOKEN = "hgat_" + "k".repeat(43);
 const CALLBACKS_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
+const DB_PASSWORD = "db-pa55word";
+const DB_URL = `postgresql://hookgate:${DB_PASSWORD}@db.internal:6432/hookgate_prod?sslmode=verify-full`;
 
 let dir: TempDir;
 
@@ -32,7 +34,10 @@ admin_token = "${TOKEN}"
 max_body = "1536"
 shutdown_timeout = "1m30s"
 [storage]
+driver = "postgres"
 data_dir = "/srv/hookgate data"
+url = "${DB_URL}"
+pool_size = 4
 [delivery]
 timeout = "2500ms"
 retry_schedule = ["0s", "10s", "1h30m", "2d"]
@@ -66,7 +71,8 @@ name = "credit.low"
 function reload(text: string): Config {
   const unmasked = text
     .replace(`admin_token = "${MASK}"`, `admin_token = "${TOKEN}"`)
-    .replace(`secret = "${MASK}"`, `secret = "${CALLBACKS_SECRET}"`);
+    .replace(`secret = "${MASK}"`, `secret = "${CALLBACKS_SECRET}"`)
+    .replace(`:${MASK}@`, `:${DB_PASSWORD}@`);
   const path = dir.join("rendered.toml");
   writeFileSync(path, unmasked);
   return loadConfig({ path, env: {}, cwd: dir.path }).config;
@@ -81,6 +87,27 @@ describe("renderConfig", () => {
     expect(doc.callbacks.secret).toBe("********");
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(CALLBACKS_SECRET);
+  });
+
+  test("shows storage.url with its password masked, and its scheme, user, host, port, database and parameters as written", () => {
+    const text = renderConfig(customConfig());
+    const doc = parseToml(text) as { storage: Record<string, unknown> };
+    expect(doc.storage.url).toBe("postgresql://hookgate:********@db.internal:6432/hookgate_prod?sslmode=verify-full");
+    expect(text).not.toContain(DB_PASSWORD);
+  });
+
+  test("masks a password given as a url parameter, also when the url came from the environment", () => {
+    const loaded = loadConfig({
+      env: { HOOKGATE_STORAGE_DRIVER: "postgres", HOOKGATE_STORAGE_URL: `postgres://hookgate@db.internal/hookgate?password=${DB_PASSWORD}` },
+      cwd: dir.path,
+    });
+    const text = renderConfig(loaded.config, loaded.written);
+    expect((parseToml(text) as { storage: Record<string, unknown> }).storage.url).toBe("postgres://hookgate@db.internal/hookgate?password=********");
+    expect(text).not.toContain(DB_PASSWORD);
+  });
+
+  test("leaves an empty storage.url empty", () => {
+    expect((parseToml(renderConfig(configSchema.parse({}))) as { storage: Record<string, unknown> }).storage.url).toBe("");
   });
 
   test("masks a set metrics_token as ********", () => {

@@ -22,6 +22,8 @@ const DURATION_HINT = 'such as "500ms", "15s", "1m" or "24h"';
 const SIZE_HINT = 'such as "512", "4KiB" or "1MiB"';
 const LISTEN_HINT = 'expected "host:port", such as "127.0.0.1:8720" or "[::1]:8720"';
 const SECRET_HINT = 'expected "whsec_" followed by the base64 of 24 to 64 random bytes';
+const URL_EXPECTED = 'a postgres:// or postgresql:// URL naming a host, such as "postgres://user:password@host:5432/dbname"';
+const URL_HINT = `expected ${URL_EXPECTED}, or empty with driver "sqlite"`;
 
 let dir: TempDir;
 let file: string;
@@ -46,7 +48,7 @@ describe("valid configurations", () => {
   test("gives the documented defaults for an empty file", () => {
     expect(load("")).toEqual({
       server: { listen: "127.0.0.1:8720", admin_token: "", metrics_token: "", max_body: 1024 ** 2, shutdown_timeout: 10 * SECOND },
-      storage: { data_dir: "./data" },
+      storage: { driver: "sqlite", data_dir: "./data", url: "", pool_size: 16 },
       delivery: {
         timeout: 15 * SECOND,
         retry_schedule: [MINUTE, 5 * MINUTE, 30 * MINUTE],
@@ -76,7 +78,10 @@ max_body = "2MiB"
 shutdown_timeout = "30s"
 
 [storage]
+driver = "postgres"
 data_dir = "/var/lib/hookgate"
+url = "postgresql://hookgate:pw@db.internal:5432/hookgate?sslmode=require"
+pool_size = 4
 
 [delivery]
 timeout = "1m30s"
@@ -111,7 +116,7 @@ name = "credit.low"
 `);
     expect(config).toEqual({
       server: { listen: "[::1]:9000", admin_token: TOKEN, metrics_token: "", max_body: 2 * 1024 ** 2, shutdown_timeout: 30 * SECOND },
-      storage: { data_dir: "/var/lib/hookgate" },
+      storage: { driver: "postgres", data_dir: "/var/lib/hookgate", url: "postgresql://hookgate:pw@db.internal:5432/hookgate?sslmode=require", pool_size: 4 },
       delivery: {
         timeout: 90 * SECOND,
         retry_schedule: [10 * SECOND, HOUR, 2 * DAY],
@@ -140,6 +145,10 @@ name = "credit.low"
     ["[server]\nmax_body = \"1024\"", (c: Config) => c.server.max_body, 1024],
     ["[server]\nmax_body = \"64MiB\"", (c: Config) => c.server.max_body, 64 * 1024 ** 2],
     ["[server]\nshutdown_timeout = \"0s\"", (c: Config) => c.server.shutdown_timeout, 0],
+    ['[storage]\ndriver = "postgres"\nurl = "postgres://db.internal/hookgate"\npool_size = 1', (c: Config) => c.storage.pool_size, 1],
+    ['[storage]\ndriver = "postgres"\nurl = "postgres://db.internal/hookgate"\npool_size = 1000', (c: Config) => c.storage.pool_size, 1000],
+    ['[storage]\ndriver = "postgres"\nurl = "postgres://u@[::1]:6432/db"', (c: Config) => c.storage.url, "postgres://u@[::1]:6432/db"],
+    ['[storage]\ndriver = "sqlite"\nurl = ""', (c: Config) => c.storage.driver, "sqlite"],
     ["[delivery]\ntimeout = \"100ms\"", (c: Config) => c.delivery.timeout, 100],
     ["[delivery]\ntimeout = \"10m\"", (c: Config) => c.delivery.timeout, 10 * MINUTE],
     ["[delivery]\nretry_schedule = []", (c: Config) => c.delivery.retry_schedule, []],
@@ -178,6 +187,18 @@ describe("invalid values", () => {
     ['[server]\nshutdown_timeout = "11m"', `server.shutdown_timeout = "11m": expected a duration from 0s to 10m, ${DURATION_HINT}`],
     ['[storage]\ndata_dir = ""', 'storage.data_dir = "": expected a directory path'],
     ["[storage]\ndata_dir = 5", "storage.data_dir = 5: expected a directory path"],
+    ['[storage]\ndriver = "mysql"', 'storage.driver = "mysql": expected "sqlite" or "postgres"'],
+    ['[storage]\ndriver = "Postgres"', 'storage.driver = "Postgres": expected "sqlite" or "postgres"'],
+    ["[storage]\ndriver = 1", 'storage.driver = 1: expected "sqlite" or "postgres"'],
+    ['[storage]\ndriver = "postgres"\nurl = "mysql://root:s3cr3t@db.internal/hookgate"', `storage.url = "mysql://root:********@db.internal/hookgate": ${URL_HINT}`],
+    ['[storage]\ndriver = "postgres"\nurl = "postgres://"', `storage.url = "postgres://": ${URL_HINT}`],
+    ['[storage]\ndriver = "postgres"\nurl = "hookgate:s3cr3t@db.internal/hookgate"', `storage.url = "********": ${URL_HINT}`],
+    ['[storage]\ndriver = "postgres"\nurl = 5432', `storage.url = "********": expected ${URL_EXPECTED}`],
+    ['[storage]\nurl = "db.internal:5432"', `storage.url = "********": ${URL_HINT}`],
+    ['[storage]\ndriver = "postgres"\nurl = "postgres://db/x"\npool_size = 0', "storage.pool_size = 0: expected an integer from 1 to 1000"],
+    ['[storage]\ndriver = "postgres"\nurl = "postgres://db/x"\npool_size = 1001', "storage.pool_size = 1001: expected an integer from 1 to 1000"],
+    ['[storage]\ndriver = "postgres"\nurl = "postgres://db/x"\npool_size = 2.5', "storage.pool_size = 2.5: expected an integer from 1 to 1000"],
+    ['[storage]\ndriver = "postgres"\nurl = "postgres://db/x"\npool_size = "16"', 'storage.pool_size = "16": expected an integer from 1 to 1000'],
     ['[delivery]\ntimeout = "15"', `delivery.timeout = "15": expected a duration from 100ms to 10m, ${DURATION_HINT}`],
     ["[delivery]\ntimeout = 15", `delivery.timeout = 15: expected a duration from 100ms to 10m, ${DURATION_HINT}`],
     ['[delivery]\ntimeout = "50ms"', `delivery.timeout = "50ms": expected a duration from 100ms to 10m, ${DURATION_HINT}`],
@@ -255,6 +276,26 @@ describe("cross-field checks", () => {
 
   test("reports an out-of-range concurrency once, under its own key", () => {
     expect(problems("[delivery]\nconcurrency = 0")).toEqual([`${file}: delivery.concurrency = 0: expected an integer from 1 to 65536`]);
+  });
+
+  test("refuses driver postgres without a url, naming storage.url", () => {
+    expect(problems('[storage]\ndriver = "postgres"')).toEqual([`${file}: storage.url: required with storage.driver = "postgres": expected ${URL_EXPECTED}`]);
+    expect(problems('[storage]\ndriver = "postgres"\nurl = ""')).toEqual([`${file}: storage.url = "": required with storage.driver = "postgres": expected ${URL_EXPECTED}`]);
+  });
+
+  test("refuses a url with driver sqlite, which would leave each process on its own database, without showing the password", () => {
+    expect(problems('[storage]\nurl = "postgres://hookgate:s3cr3t@db.internal/hookgate"')).toEqual([
+      `${file}: storage.url = "postgres://hookgate:********@db.internal/hookgate": expected empty with storage.driver = "sqlite"; set driver = "postgres" to use this database`,
+    ]);
+  });
+
+  test("reports a url that is not a postgres URL once, whichever the driver", () => {
+    expect(problems('[storage]\ndriver = "sqlite"\nurl = "https://db.internal/x"')).toEqual([`${file}: storage.url = "https://db.internal/x": ${URL_HINT}`]);
+    expect(problems('[storage]\ndriver = "postgres"\nurl = "https://db.internal/x"')).toEqual([`${file}: storage.url = "https://db.internal/x": ${URL_HINT}`]);
+  });
+
+  test("asks nothing of the url while the driver itself is invalid", () => {
+    expect(problems('[storage]\ndriver = "pg"\nurl = "postgres://db.internal/x"')).toEqual([`${file}: storage.driver = "pg": expected "sqlite" or "postgres"`]);
   });
 
   test("refuses an event type name that is already in the catalog", () => {

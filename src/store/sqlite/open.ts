@@ -1,14 +1,14 @@
 /**
- * Opening the data dir: the one place that creates it, locks it against a
- * second hookgate and opens SQLite with its pragmas.
+ * Opening the SQLite database in the data dir (created and locked by
+ * ../data-dir.ts) with its pragmas.
  */
 import { Database, SQLiteError } from "bun:sqlite";
-import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { chmodSync } from "node:fs";
+import { join } from "node:path";
 import { StartupError } from "../../startup-error.ts";
+import { lockDataDir } from "../data-dir.ts";
 
 export const DATABASE_FILE = "hookgate.db";
-export const LOCK_FILE = "hookgate.lock";
 
 export interface OpenedDatabase {
   db: Database;
@@ -19,10 +19,8 @@ export interface OpenedDatabase {
 
 /** Creates the data dir (0700) if needed, locks it, and opens the database. */
 export function openDatabase(dataDir: string): OpenedDatabase {
-  const dir = resolve(dataDir);
-  ensureDataDir(dir);
-  const lock = lockDataDir(dir);
-  const path = join(dir, DATABASE_FILE);
+  const lock = lockDataDir(dataDir);
+  const path = join(lock.dir, DATABASE_FILE);
   let db: Database | undefined;
   try {
     db = new Database(path, { create: true, strict: true });
@@ -30,7 +28,7 @@ export function openDatabase(dataDir: string): OpenedDatabase {
     chmodSync(path, 0o600);
   } catch (err) {
     db?.close();
-    lock.close();
+    lock.release();
     throw unusableDatabase(err, path) ?? err;
   }
   const opened = db;
@@ -39,7 +37,7 @@ export function openDatabase(dataDir: string): OpenedDatabase {
     path,
     close() {
       opened.close();
-      lock.close();
+      lock.release();
     },
   };
 }
@@ -59,59 +57,6 @@ export function unusableDatabase(err: unknown, path: string): StartupError | nul
       "hookgate will not replace it; restore it from a backup or move it away to start empty",
   );
 }
-
-function ensureDataDir(dir: string): void {
-  if (!existsSync(dir)) {
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
-    } catch (err) {
-      // No permission, a read-only file system, a file where a parent
-      // directory should be: the operator's to fix, so one line, no stack.
-      const code = (err as NodeJS.ErrnoException).code;
-      if (typeof code === "string") throw new StartupError(`cannot create data_dir ${dir}: ${(err as Error).message}`);
-      throw err;
-    }
-  } else if (!statSync(dir).isDirectory()) {
-    throw new StartupError(`data_dir ${dir} exists and is not a directory`);
-  }
-}
-
-/**
- * Holds an exclusive SQLite lock on <data_dir>/hookgate.lock for the life of
- * the process. The OS drops it when the process dies (even by kill -9), so a
- * crash never leaves a stale lock behind, unlike a PID file.
- */
-function lockDataDir(dir: string): { close(): void } {
-  const path = join(dir, LOCK_FILE);
-  const lock = new Database(path, { create: true });
-  chmodSync(path, 0o600);
-  try {
-    // In EXCLUSIVE locking mode the first write takes the file lock and
-    // keeps it until the connection closes.
-    lock.run("PRAGMA busy_timeout = 0");
-    lock.run("PRAGMA locking_mode = EXCLUSIVE");
-    lock.run("CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL)");
-    lock.run("DELETE FROM holder");
-    lock.run("INSERT INTO holder (pid) VALUES (?)", [process.pid]);
-  } catch (err) {
-    lock.close();
-    if (err instanceof SQLiteError && err.code?.startsWith("SQLITE_BUSY")) {
-      throw new StartupError(`another hookgate is already running on data_dir ${dir} (it holds ${path}); stop it first`);
-    }
-    throw err;
-  }
-  // A collected Database closes itself and would drop the lock: keep it reachable.
-  heldLocks.add(lock);
-  return {
-    close() {
-      heldLocks.delete(lock);
-      lock.close();
-    },
-  };
-}
-
-const heldLocks = new Set<Database>();
 
 /**
  * Order matters. busy_timeout first, so the statements after it wait out a
