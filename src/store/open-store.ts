@@ -133,7 +133,9 @@ function releasingOnClose(store: Store, release: () => void): Store {
     deliveries: store.deliveries,
     maintenance: store.maintenance,
     stats: store.stats,
+    webSessions: store.webSessions,
     checkWritable: () => store.checkWritable(),
+    onDueElsewhere: (listener) => store.onDueElsewhere(listener),
     async close() {
       try {
         await store.close();
