@@ -199,7 +199,8 @@ async function startServer(): Promise<Running> {
   await pg.initialise();
   await pg.start();
   const baseUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
-  const admin = new SQL(`${baseUrl}/postgres`, { max: 3 });
+  const connectAdmin = () => new SQL(`${baseUrl}/postgres`, { max: 3 });
+  let admin = connectAdmin();
   await admin`SELECT 1`;
   let stopped = false;
   registerShutdown(async () => {
@@ -213,15 +214,20 @@ async function startServer(): Promise<Running> {
   return {
     dir,
     dataDir,
-    admin,
+    get admin() {
+      return admin;
+    },
     baseUrl,
     port,
     async stop() {
+      // What runs in the background (the next database, drops) finishes first.
+      await Promise.allSettled([...readyDatabases.values(), drops]);
       await admin.close({ timeout: 0 });
       await pg.stop();
     },
     async start() {
       await pg.start();
+      admin = connectAdmin();
     },
   };
 }
