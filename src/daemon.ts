@@ -106,6 +106,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       // Resolved here, beside main.ts: the compiled executable bundles every
       // module into one at its root, where src/store/sqlite/ is "./store/sqlite/".
       checkpointWorkerUrl: new URL("./store/sqlite/checkpoint-worker.ts", import.meta.url).href,
+      onWarning: (fields, message) => log.warn(fields, message),
       onChoreError: (chore, err) => log.error({ err, chore }, "database housekeeping failed; trying again at its next time"),
     });
   } catch (err) {
@@ -153,7 +154,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       observer,
     });
     const wake = () => dispatcher.wake();
-    const stopListening = store.onDueElsewhere(wake);
+    const stopListening = store.onDueElsewhere(wake, (err) =>
+      log.warn({ err }, "cannot listen for work other processes make due; trying again (deliveries still start within a minute)"),
+    );
     const ingest = createIngest({ store, clock, ids, wake, observer });
     await dispatcher.start();
     const jobLog = log.child({ component: "jobs" });

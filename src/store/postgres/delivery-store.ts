@@ -6,6 +6,7 @@ import { cutLeases } from "./leases.ts";
 import type { PgClient } from "./pg-client.ts";
 import { recordAttempt } from "./record-attempt.ts";
 import { deliveryFromRow, numOrNull, type DeliveryRow } from "./rows.ts";
+import { announceDue } from "./due-signal.ts";
 
 const MAX_ID = "\uffff";
 
@@ -62,6 +63,7 @@ export function createDeliveryStore(db: PgClient): DeliveryStore {
         if (row.status === "pending") return "pending" as const;
         await tx`UPDATE deliveries SET status = 'pending', next_attempt_at = ${now}, lease_until = NULL, leased_at = NULL,
             lease_owner = NULL, schedule_start = attempt_count, updated_at = ${now} WHERE id = ${id}`;
+        await announceDue(tx);
         return "queued" as const;
       });
     },
@@ -70,6 +72,7 @@ export function createDeliveryStore(db: PgClient): DeliveryStore {
         const result = await sql`UPDATE deliveries SET status = 'pending', next_attempt_at = ${now}, lease_until = NULL,
             leased_at = NULL, lease_owner = NULL, schedule_start = attempt_count, updated_at = ${now}
           WHERE endpoint_id = ${endpointId} AND status = 'failed' AND NOT is_test AND created_at >= ${since}`;
+        if (result.count > 0) await announceDue(sql);
         return result.count;
       });
     },

@@ -10,6 +10,7 @@ import type { EventCommit, EventCommitOutcome, EventStore } from "../contract.ts
 import { insertAttempts } from "./attempts.ts";
 import type { PgClient, Tx } from "./pg-client.ts";
 import { eventFromRow, type EventRow } from "./rows.ts";
+import { announceDue } from "./due-signal.ts";
 
 /** Claims the key for this commit, or answers what the first commit of it said. */
 async function claimKey(tx: Tx, tenant: string, k: NonNullable<EventCommit["idempotency"]>, now: number): Promise<EventCommitOutcome | null> {
@@ -86,6 +87,9 @@ export function createEventStore(db: PgClient): EventStore {
       return db.tx(async (tx) => {
         const outcomes: EventCommitOutcome[] = [];
         for (const item of items) outcomes.push(await commitOne(tx, item, now));
+        // Every process's dispatcher hears of the new work when this commits.
+        const due = items.some((item, i) => outcomes[i]!.kind === "created" && item.deliveries.some((d) => d.status === "pending" && d.lease === null));
+        if (due) await announceDue(tx);
         return outcomes;
       });
     },

@@ -8,6 +8,7 @@ import type { SQL } from "bun";
 import { StartupError } from "../../startup-error.ts";
 import { LOCKS } from "./advisory-locks.ts";
 import init from "./migrations/0001_init.sql" with { type: "text" };
+import cluster from "./migrations/0002_cluster.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -16,7 +17,10 @@ export interface Migration {
 }
 
 /** Every migration this binary knows, in order. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "init", sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "init", sql: init },
+  { version: 2, name: "cluster", sql: cluster },
+];
 
 /** Brings the schema up to date; returns the versions applied now (none: it was current). */
 export async function migrate(sql: SQL, now: number, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

@@ -14,6 +14,8 @@ import { createMaintenanceStore } from "./maintenance-store.ts";
 import { migrate } from "./migrate.ts";
 import { PgClient } from "./pg-client.ts";
 import { createStatsStore } from "./stats.ts";
+import { listenForDue } from "./due-signal.ts";
+import { createWebSessionStore } from "./web-session-store.ts";
 
 export interface OpenPostgresStoreOptions {
   /** postgres://user:password@host:5432/dbname */
@@ -51,7 +53,11 @@ export async function openPostgresStore(o: OpenPostgresStoreOptions): Promise<Po
     deliveries: createDeliveryStore(db),
     maintenance: createMaintenanceStore(db),
     stats: createStatsStore(db),
+    webSessions: createWebSessionStore(db),
     sql: db.sql,
+    onDueElsewhere(listener, onFailure) {
+      return listenForDue(db, listener, onFailure);
+    },
     checkWritable() {
       // A row written and deleted in one committed transaction: proves the server takes a commit, leaves no trace.
       return db.tx(async (tx) => {
