@@ -52,10 +52,13 @@ export interface StartOptions {
 /**
  * How long a claim holds a delivery: longer than any attempt can take, so a
  * live attempt is never claimed twice, short enough that a lost one comes
- * back soon.
+ * back soon. On SQLite a lease outlives its holder only in a stall (a dead
+ * process's leases are all taken back at the next start), so it is generous.
+ * On PostgreSQL it is how soon the other processes make a dead one's
+ * attempts again: the attempt's timeout plus 15 s to record it (API.md §6).
  */
-export function leaseFor(timeoutMs: number): number {
-  return timeoutMs * 2 + 30_000;
+export function leaseFor(timeoutMs: number, driver: "sqlite" | "postgres" = "sqlite"): number {
+  return driver === "postgres" ? timeoutMs + 15_000 : timeoutMs * 2 + 30_000;
 }
 
 /** How long, past the shutdown deadline, the attempts it cut off may take to be recorded. */
@@ -120,7 +123,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     const callbacks = resolveCallbacksSecret(config.callbacks.secret, dataDir, randomBytes);
     if (callbacks.generated) log.info({ path: callbacks.file }, "callbacks secret generated");
 
-    const leaseMs = leaseFor(config.delivery.timeout);
+    const leaseMs = leaseFor(config.delivery.timeout, config.storage.driver);
     const client = createHttpClient({
       allowPrivateNetworks: config.delivery.allow_private_networks,
       // Several endpoints can share one origin (one customer, two paths): the
