@@ -69,6 +69,10 @@ CREATE TABLE deliveries (
 );
 -- The claim's hot query: due pending work, earliest first, ties by id.
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+-- Per-endpoint due work: when one endpoint is out of room, the claim seeks
+-- each other endpoint's earliest due deliveries here instead of walking past
+-- that endpoint's backlog (src/store/postgres/due-deliveries.ts).
+CREATE INDEX deliveries_due_by_endpoint ON deliveries (endpoint_id, next_attempt_at, id) WHERE status = 'pending';
 -- Live and dead leases: at most as many rows as there are slots in the cluster.
 CREATE INDEX deliveries_leased ON deliveries (lease_until, endpoint_id) WHERE status = 'pending' AND lease_until IS NOT NULL;
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
