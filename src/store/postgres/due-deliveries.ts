@@ -55,13 +55,15 @@ export const CLAIM_QUERIES = {
       ORDER BY next_attempt_at, id LIMIT $2::int))
     ORDER BY next_attempt_at, id LIMIT $2::int`,
   /**
-   * Leases the chosen deliveries that are still due, skipping any row another
-   * transaction holds (an attempt being recorded, a retry): those stay for a
-   * later claim. $1 ids, $2 owner, $3 now, $4 until.
+   * Leases the chosen deliveries that are still due and unleased, skipping
+   * any row another transaction holds (an attempt being recorded, a retry):
+   * those stay for a later claim. Unleased, because a run-out lease whose row
+   * the claim's cut skipped (it was held then) must be cut, with its
+   * interrupted attempt, before it is leased again. $1 ids, $2 owner, $3 now, $4 until.
    */
   lease: `UPDATE deliveries d SET lease_owner = $2::text, lease_until = $4::bigint, next_attempt_at = $4::bigint, leased_at = $3::bigint
     FROM (SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND status = 'pending' AND next_attempt_at <= $3::bigint
-          FOR UPDATE SKIP LOCKED) chosen
+          AND lease_until IS NULL FOR UPDATE SKIP LOCKED) chosen
     WHERE d.id = chosen.id
     RETURNING d.*, (SELECT e.payload FROM events e WHERE e.id = d.event_id) AS payload`,
 } as const;
