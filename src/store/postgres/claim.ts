@@ -3,22 +3,24 @@
  * endpoint's room, for every process on the database at once.
  *
  * Claims take turns under one advisory lock, held to the commit: each then
- * counts the live leases left by the claims before it, so an endpoint's
- * room (maxPerEndpoint minus the larger of this process's in-flight count
- * and its live leases in the database) holds for all processes together.
- * A claim is a few short statements, so taking turns costs little; rows
- * another transaction holds (an attempt being recorded, a retry) are
- * skipped rather than waited for (FOR UPDATE SKIP LOCKED).
+ * counts the live leases the claims before it left, so an endpoint's room
+ * (maxPerEndpoint minus the larger of this process's in-flight count and
+ * its live leases in the database) holds for all processes together. A
+ * claim is a few short statements, so taking turns costs little; rows that
+ * another kind of writer holds are skipped, not waited for (FOR UPDATE
+ * SKIP LOCKED, in the lease).
  *
- * Due work is read in pages, earliest due first (ties by id), leaving out
- * the endpoints found without room: one endpoint's backlog never hides the
- * due work of others behind it.
+ * Fast path, while no endpoint is out of room: the earliest due work,
+ * whoever it belongs to. At the first row that must be passed over for lack
+ * of room it hands on to per-endpoint seeks, as the SQLite backend does:
+ * reading on would mostly read that endpoint's backlog, and one endpoint's
+ * backlog must not hide (or slow) the due work of others.
  */
 import type { ClaimedDelivery, EndpointCapacity, InterruptedAttempt } from "../contract.ts";
 import { LOCKS } from "./advisory-locks.ts";
+import { earliestDue, lease, liveLeases, offersByEndpoint, type DueRow } from "./due-deliveries.ts";
 import { cutLeases } from "./leases.ts";
 import type { Tx } from "./pg-client.ts";
-import { deliveryFromRow, num, type DeliveryRow } from "./rows.ts";
 
 export interface ClaimRequest {
   now: number;
@@ -29,13 +31,7 @@ export interface ClaimRequest {
   newAttemptId: () => string;
 }
 
-interface DueRow {
-  id: string;
-  endpoint_id: string | null;
-  next_attempt_at: string;
-}
-
-/** Runs inside one transaction (delivery-store.ts): the lease cut, the pages and the leases commit together. */
+/** Runs inside one transaction (delivery-store.ts): the lease cut, the reads and the leases commit together. */
 export async function claimDue(tx: Tx, req: ClaimRequest): Promise<{ claimed: ClaimedDelivery[]; interrupted: InterruptedAttempt[] }> {
   const { now, limit, capacity } = req;
   await tx`SELECT pg_advisory_xact_lock(${LOCKS.namespace}, ${LOCKS.claim})`;
@@ -43,51 +39,52 @@ export async function claimDue(tx: Tx, req: ClaimRequest): Promise<{ claimed: Cl
   const interrupted = await cutLeases(tx, { owners: "all", expiredBy: now, skipLocked: true }, now, req.newAttemptId);
   if (limit <= 0) return { claimed: [], interrupted };
 
-  const live = new Map<string, number>();
-  const leased = (await tx`SELECT endpoint_id, count(*) AS n FROM deliveries
-    WHERE status = 'pending' AND lease_until > ${now} AND endpoint_id IS NOT NULL GROUP BY endpoint_id`) as { endpoint_id: string; n: string }[];
-  for (const r of leased) live.set(r.endpoint_id, num(r.n));
+  const live = await liveLeases(tx, now);
   const taken = new Map<string, number>();
   const roomOf = (ep: string) =>
     capacity.maxPerEndpoint - Math.max(capacity.inFlight.get(ep) ?? 0, live.get(ep) ?? 0) - (taken.get(ep) ?? 0);
-  const full = new Set<string>();
-  for (const ep of [...capacity.inFlight.keys(), ...live.keys()]) if (roomOf(ep) <= 0) full.add(ep);
-
   const picked: DueRow[] = [];
-  while (picked.length < limit) {
-    const want = limit - picked.length;
-    const page = (await tx`SELECT id, endpoint_id, next_attempt_at FROM deliveries
-      WHERE status = 'pending' AND next_attempt_at <= ${now}
-        AND (endpoint_id IS NULL OR endpoint_id <> ALL(${tx.array([...full], "TEXT")}))
-        AND id <> ALL(${tx.array(picked.map((r) => r.id), "TEXT")})
-      ORDER BY next_attempt_at, id LIMIT ${want} FOR UPDATE SKIP LOCKED`) as DueRow[];
-    const fullBefore = full.size;
-    const pickedBefore = picked.length;
-    for (const r of page) {
-      const ep = r.endpoint_id;
-      if (ep !== null && roomOf(ep) <= 0) {
-        full.add(ep); // left for a later claim; the next page leaves its endpoint out
-        continue;
+  const take = (r: DueRow) => {
+    if (r.endpoint_id !== null) taken.set(r.endpoint_id, (taken.get(r.endpoint_id) ?? 0) + 1);
+    picked.push(r);
+  };
+  const known = () => new Set([...capacity.inFlight.keys(), ...live.keys(), ...taken.keys()]);
+
+  let passedOver = [...known()].some((ep) => roomOf(ep) <= 0);
+  if (!passedOver) {
+    for (const r of await earliestDue(tx, now, limit)) {
+      if (r.endpoint_id !== null && roomOf(r.endpoint_id) <= 0) {
+        passedOver = true;
+        break;
       }
-      if (ep !== null) taken.set(ep, (taken.get(ep) ?? 0) + 1);
-      picked.push(r);
+      take(r);
     }
-    // Done when the due work ran out, or (defensively) when a page changed nothing.
-    if (page.length < want || (picked.length === pickedBefore && full.size === fullBefore)) break;
+  }
+  if (passedOver && picked.length < limit) {
+    const rooms = new Map([...known()].map((ep) => [ep, roomOf(ep)]));
+    const full = new Set([...rooms].filter(([, room]) => room <= 0).map(([ep]) => ep));
+    const offers = await offersByEndpoint(tx, {
+      now,
+      limit: limit - picked.length,
+      maxPerEndpoint: capacity.maxPerEndpoint,
+      rooms,
+      full,
+      picked: picked.map((r) => r.id),
+    });
+    for (const r of offers) if (r.endpoint_id === null || roomOf(r.endpoint_id) > 0) take(r);
   }
   if (picked.length === 0) return { claimed: [], interrupted };
 
-  // The lease is a due time in the future: a holder that dies gives the delivery back by itself.
-  const until = now + req.leaseMs;
-  const rows = (await tx`UPDATE deliveries d SET lease_owner = ${req.owner}, lease_until = ${until},
-      next_attempt_at = ${until}, leased_at = ${now}
-    WHERE d.id = ANY(${tx.array(picked.map((r) => r.id), "TEXT")})
-    RETURNING d.*, (SELECT e.payload FROM events e WHERE e.id = d.event_id) AS payload`) as (DeliveryRow & { payload: string })[];
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  // Answered in due order (as read), each as leased.
-  const claimed = picked.flatMap((p) => {
-    const r = byId.get(p.id);
-    return r ? [{ delivery: deliveryFromRow(r), payload: r.payload }] : [];
+  const leased = await lease(
+    tx,
+    picked.map((r) => r.id),
+    { owner: req.owner, now, until: now + req.leaseMs },
+  );
+  // Answered in due order (as read: ties by id), each as leased.
+  const order = (a: DueRow, b: DueRow) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || (a.id < b.id ? -1 : 1);
+  const claimed = picked.sort(order).flatMap((r) => {
+    const c = leased.get(r.id);
+    return c ? [c] : [];
   });
   return { claimed, interrupted };
 }

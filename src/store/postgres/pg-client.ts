@@ -24,10 +24,6 @@ export class PgClient {
     this.sql = new SQL(url, { max: poolSize, connectionTimeout: CONNECT_TIMEOUT_S, idleTimeout: 60 });
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** One statement (or a few that need no transaction) on any pooled connection. */
   async run<T>(op: (sql: SQL) => Promise<T>): Promise<T> {
     this.assertOpen();

@@ -20,6 +20,20 @@ import { LATENCY_BINS } from "./stats-bins.ts";
 /** The failing endpoints the backlog lists at most. */
 const FAILING_LIMIT = 50;
 
+/** The report's two scans, by range of their time index; $1..$2 the window, $3 tenant, $4 endpoint (NULL: all). */
+export const STATS_QUERIES = {
+  /** Attempts grouped by endpoint, series bucket ($5 first bucket start, $6 bucket length), error and bins. */
+  attempts: `SELECT endpoint_id, (started_at - $5::bigint) / $6::bigint AS i, error, latency_bin, ttd_bin, count(*) AS n
+    FROM attempts WHERE NOT is_test AND started_at >= $1::bigint AND started_at < $2::bigint
+      AND ($3::text IS NULL OR tenant = $3::text) AND ($4::text IS NULL OR endpoint_id = $4::text)
+    GROUP BY 1, 2, 3, 4, 5`,
+  /** Deliveries created in the window, by endpoint and their status now. */
+  deliveries: `SELECT endpoint_id, status, count(*) AS n
+    FROM deliveries WHERE NOT is_test AND created_at >= $1::bigint AND created_at < $2::bigint
+      AND ($3::text IS NULL OR tenant = $3::text) AND ($4::text IS NULL OR endpoint_id = $4::text)
+    GROUP BY 1, 2`,
+} as const;
+
 interface AttemptGroup {
   endpoint_id: string | null;
   i: string;
@@ -45,14 +59,8 @@ async function report(db: PgClient, q: StatsQuery): Promise<StatsReport> {
   const endpointId = q.endpointId ?? null;
 
   const [attempts, deliveries] = await db.run(async (sql) => [
-    (await sql`SELECT endpoint_id, (started_at - ${first}::bigint) / ${bucketMs}::bigint AS i, error, latency_bin, ttd_bin, count(*) AS n
-      FROM attempts WHERE NOT is_test AND started_at >= ${from} AND started_at < ${to}
-        AND (${tenant}::text IS NULL OR tenant = ${tenant}) AND (${endpointId}::text IS NULL OR endpoint_id = ${endpointId})
-      GROUP BY 1, 2, 3, 4, 5`) as AttemptGroup[],
-    (await sql`SELECT endpoint_id, status, count(*) AS n
-      FROM deliveries WHERE NOT is_test AND created_at >= ${from} AND created_at < ${to}
-        AND (${tenant}::text IS NULL OR tenant = ${tenant}) AND (${endpointId}::text IS NULL OR endpoint_id = ${endpointId})
-      GROUP BY 1, 2`) as DeliveryGroup[],
+    (await sql.unsafe(STATS_QUERIES.attempts, [from, to, tenant, endpointId, first, bucketMs])) as AttemptGroup[],
+    (await sql.unsafe(STATS_QUERIES.deliveries, [from, to, tenant, endpointId])) as DeliveryGroup[],
   ]);
 
   const totals = new Accumulator(LATENCY_BINS, shape);

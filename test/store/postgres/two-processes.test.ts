@@ -24,6 +24,19 @@ afterEach(async () => {
   await database.drop();
 });
 
+describe("endpoints across processes", () => {
+  test("forTenant on one store sees every endpoint write of the other as soon as it was answered", async () => {
+    const state = async () => (await b.endpoints.forTenant("acme")).map((e) => [e.id, e.state]);
+    expect(await state()).toEqual([]);
+    const ep = await createEndpoint(a);
+    expect(await state()).toEqual([[ep.id, "enabled"]]);
+    await a.endpoints.setState({ id: ep.id, state: { enabled: false, reason: "manual" }, now: now + 1 });
+    expect(await state()).toEqual([[ep.id, "disabled"]]);
+    await a.endpoints.remove({ id: ep.id, now: now + 2 });
+    expect(await state()).toEqual([]);
+  });
+});
+
 describe("idempotency across processes", () => {
   test("concurrent commits of one key from two stores make one event; every other commit replays its answer", async () => {
     const ep = await createEndpoint(a);

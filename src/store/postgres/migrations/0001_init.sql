@@ -1,10 +1,12 @@
 -- hookgate schema on PostgreSQL, version 1. Times are epoch milliseconds
 -- (bigint); ids are prefixed and sort by creation time, so "ORDER BY id" is
--- creation order. JSON is kept as text, byte for byte as written, like the
+-- creation order: ids are COLLATE "C" (byte order, as in SQLite), whatever
+-- the database's collation, which could otherwise order or compare them by
+-- language rules. JSON is kept as text, byte for byte as written, like the
 -- SQLite backend does.
 
 CREATE TABLE endpoints (
-  id                   text PRIMARY KEY,
+  id                   text COLLATE "C" PRIMARY KEY,
   tenant               text NOT NULL,
   url                  text NOT NULL,
   description          text NOT NULL DEFAULT '',
@@ -27,7 +29,7 @@ CREATE INDEX endpoints_failing ON endpoints (failing_since, id) WHERE failing_si
 -- until expires_at.
 CREATE TABLE endpoint_secrets (
   seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  endpoint_id text NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
+  endpoint_id text COLLATE "C" NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
   secret      text NOT NULL,
   created_at  bigint NOT NULL,
   expires_at  bigint
@@ -35,7 +37,7 @@ CREATE TABLE endpoint_secrets (
 CREATE INDEX endpoint_secrets_by_endpoint ON endpoint_secrets (endpoint_id, seq);
 
 CREATE TABLE events (
-  id           text PRIMARY KEY,
+  id           text COLLATE "C" PRIMARY KEY,
   tenant       text NOT NULL,
   type         text NOT NULL,
   payload      text NOT NULL,                    -- the exact JSON body that is signed and sent
@@ -49,11 +51,11 @@ CREATE INDEX events_by_created ON events (created_at);
 
 -- endpoint_id has no foreign key: the delivery log outlives a deleted endpoint.
 CREATE TABLE deliveries (
-  id              text PRIMARY KEY,
-  event_id        text NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+  id              text COLLATE "C" PRIMARY KEY,
+  event_id        text COLLATE "C" NOT NULL REFERENCES events (id) ON DELETE CASCADE,
   tenant          text NOT NULL,
   event_type      text NOT NULL,
-  endpoint_id     text,                          -- NULL for a one-off callback_url
+  endpoint_id     text COLLATE "C",              -- NULL for a one-off callback_url
   url             text NOT NULL,
   status          text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
   attempt_count   integer NOT NULL DEFAULT 0,
@@ -69,6 +71,10 @@ CREATE TABLE deliveries (
 );
 -- The claim's hot query: due pending work, earliest first, ties by id.
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+-- Per-endpoint due work: when one endpoint is out of room, the claim seeks
+-- each other endpoint's earliest due deliveries here instead of walking past
+-- that endpoint's backlog (src/store/postgres/due-deliveries.ts).
+CREATE INDEX deliveries_due_by_endpoint ON deliveries (endpoint_id, next_attempt_at, id) WHERE status = 'pending';
 -- Live and dead leases: at most as many rows as there are slots in the cluster.
 CREATE INDEX deliveries_leased ON deliveries (lease_until, endpoint_id) WHERE status = 'pending' AND lease_until IS NOT NULL;
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
@@ -86,9 +92,9 @@ CREATE INDEX deliveries_pending_by_created ON deliveries (created_at) WHERE stat
 -- without a join and without a counter row every process would update:
 -- the bins are stats-histogram.ts's (NULL: not measured, or a test send).
 CREATE TABLE attempts (
-  id                 text PRIMARY KEY,
-  delivery_id        text NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
-  endpoint_id        text,
+  id                 text COLLATE "C" PRIMARY KEY,
+  delivery_id        text COLLATE "C" NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+  endpoint_id        text COLLATE "C",
   tenant             text NOT NULL,
   n                  integer NOT NULL,
   started_at         bigint NOT NULL,
