@@ -24,6 +24,11 @@ export class PgClient {
     this.sql = new SQL(url, { max: poolSize, connectionTimeout: CONNECT_TIMEOUT_S, idleTimeout: 60 });
   }
 
+  /** True after close(): nothing more may start (due-signal.ts stops retrying its LISTEN). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** One statement (or a few that need no transaction) on any pooled connection. */
   async run<T>(op: (sql: SQL) => Promise<T>): Promise<T> {
     this.assertOpen();
