@@ -52,10 +52,13 @@ export interface StartOptions {
 /**
  * How long a claim holds a delivery: longer than any attempt can take, so a
  * live attempt is never claimed twice, short enough that a lost one comes
- * back soon.
+ * back soon. On SQLite a lease outlives its holder only in a stall (a dead
+ * process's leases are all taken back at the next start), so it is generous.
+ * On PostgreSQL it is how soon the other processes make a dead one's
+ * attempts again: the attempt's timeout plus 15 s to record it (API.md §6).
  */
-export function leaseFor(timeoutMs: number): number {
-  return timeoutMs * 2 + 30_000;
+export function leaseFor(timeoutMs: number, driver: "sqlite" | "postgres" = "sqlite"): number {
+  return driver === "postgres" ? timeoutMs + 15_000 : timeoutMs * 2 + 30_000;
 }
 
 /** How long, past the shutdown deadline, the attempts it cut off may take to be recorded. */
@@ -106,6 +109,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       // Resolved here, beside main.ts: the compiled executable bundles every
       // module into one at its root, where src/store/sqlite/ is "./store/sqlite/".
       checkpointWorkerUrl: new URL("./store/sqlite/checkpoint-worker.ts", import.meta.url).href,
+      onWarning: (fields, message) => log.warn(fields, message),
       onChoreError: (chore, err) => log.error({ err, chore }, "database housekeeping failed; trying again at its next time"),
     });
   } catch (err) {
@@ -119,7 +123,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     const callbacks = resolveCallbacksSecret(config.callbacks.secret, dataDir, randomBytes);
     if (callbacks.generated) log.info({ path: callbacks.file }, "callbacks secret generated");
 
-    const leaseMs = leaseFor(config.delivery.timeout);
+    const leaseMs = leaseFor(config.delivery.timeout, config.storage.driver);
     const client = createHttpClient({
       allowPrivateNetworks: config.delivery.allow_private_networks,
       // Several endpoints can share one origin (one customer, two paths): the
@@ -153,7 +157,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       observer,
     });
     const wake = () => dispatcher.wake();
-    const stopListening = store.onDueElsewhere(wake);
+    const stopListening = store.onDueElsewhere(wake, (err) =>
+      log.warn({ err }, "cannot listen for work other processes make due; trying again (deliveries still start within a minute)"),
+    );
     const ingest = createIngest({ store, clock, ids, wake, observer });
     await dispatcher.start();
     const jobLog = log.child({ component: "jobs" });

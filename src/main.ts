@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 /**
- * The hookgate command line: serve, check-config, version, healthcheck.
+ * The hookgate command line: serve, check-config, version, healthcheck, import-sqlite.
  * Operator mistakes (bad config, locked or corrupt data dir) end with a
  * plain message and a distinct exit code, never a stack trace.
  */
@@ -12,7 +12,10 @@ import { bracketHost } from "./domain/host.ts";
 import { parseListen } from "./domain/listen.ts";
 import { createLogger, flushThenExit } from "./log.ts";
 import { installShutdown } from "./shutdown.ts";
+import { systemClock } from "./clock.ts";
 import { StartupError } from "./startup-error.ts";
+import { StoreUnavailableError } from "./store/errors.ts";
+import { importSqlite } from "./store/import-sqlite.ts";
 import { notifyReady } from "./systemd/notify.ts";
 import { VERSION } from "./version.ts";
 
@@ -22,6 +25,8 @@ usage:
   hookgate serve [--config FILE]         run the daemon
   hookgate check-config [--config FILE]  validate and print the effective config (secrets masked)
   hookgate healthcheck [--config FILE]   exit 0 when the local daemon answers /readyz
+  hookgate import-sqlite DATA_DIR [--config FILE]
+                                         copy a stopped SQLite hookgate into the configured, empty PostgreSQL database
   hookgate version                       print the version
 
 Without --config, ./hookgate.toml is read when present, else the built-in
@@ -31,12 +36,15 @@ const EXIT_USAGE = 64;
 
 interface Args {
   command: string;
+  /** Arguments after the command (import-sqlite's DATA_DIR). */
+  operands: string[];
   config: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args | string {
   let command: string | undefined;
   let config: string | undefined;
+  const operands: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--config" || arg === "-c") {
@@ -50,11 +58,13 @@ function parseArgs(argv: string[]): Args | string {
       command = "version";
     } else if (!arg.startsWith("-") && command === undefined) {
       command = arg;
+    } else if (!arg.startsWith("-") && command === "import-sqlite" && operands.length === 0) {
+      operands.push(arg);
     } else {
       return `unexpected argument: ${arg}`;
     }
   }
-  return { command: command ?? "help", config };
+  return { command: command ?? "help", config, operands };
 }
 
 /**
@@ -122,6 +132,33 @@ async function healthcheck(configPath: string | undefined): Promise<number> {
   return 1;
 }
 
+/** Copies a stopped SQLite data dir into the PostgreSQL database the config names; prints what it copied. */
+async function importSqliteCommand(dataDir: string | undefined, configPath: string | undefined): Promise<number> {
+  if (dataDir === undefined) {
+    process.stderr.write(`hookgate: import-sqlite needs the SQLite data dir to copy from\n\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  const { config } = loadOrExit(configPath, 1);
+  if (config.storage.driver !== "postgres") {
+    process.stderr.write('hookgate: import-sqlite copies into the PostgreSQL database of the config: set storage.driver = "postgres" and storage.url\n');
+    return 1;
+  }
+  try {
+    const counts = await importSqlite({ dataDir, url: config.storage.url, poolSize: 2, now: systemClock.now() });
+    writeCommandOutput(
+      `imported from ${dataDir}: ${counts.endpoints} endpoints (${counts.secrets} secrets), ${counts.events} events, ` +
+        `${counts.deliveries} deliveries, ${counts.attempts} attempts, ${counts.idempotencyKeys} idempotency keys\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof StartupError || err instanceof StoreUnavailableError) {
+      process.stderr.write(`hookgate: import-sqlite: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   if (typeof args === "string") {
@@ -135,6 +172,8 @@ async function main(argv: string[]): Promise<void> {
       return checkConfig(args.config);
     case "healthcheck":
       process.exit(await healthcheck(args.config));
+    case "import-sqlite":
+      process.exit(await importSqliteCommand(args.operands[0], args.config));
     case "version":
       writeCommandOutput(`hookgate ${VERSION}\n`);
       return;

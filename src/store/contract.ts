@@ -316,9 +316,10 @@ export interface Store {
    * this process's dispatcher looks at once instead of at its next timer.
    * Work this process made due is its own to announce (ingest wakes the
    * dispatcher directly). A backend one process uses alone never calls it.
-   * Answers the function that stops listening.
+   * A failure to listen (the database unreachable) goes to `onFailure`, and
+   * the backend keeps trying. Answers the function that stops listening.
    */
-  onDueElsewhere(listener: () => void): () => void;
+  onDueElsewhere(listener: () => void, onFailure: (err: unknown) => void): () => void;
   /** Stops the backend's own housekeeping and closes it; a second call does nothing. */
   close(): Promise<void>;
 }

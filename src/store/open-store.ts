@@ -23,6 +23,7 @@ import { StoreUnavailableError } from "./errors.ts";
 import type { ChoreErrorHandler } from "./sqlite/housekeeping.ts";
 import { DATABASE_FILE, unusableDatabase } from "./sqlite/open.ts";
 import { openSqliteStore } from "./sqlite/sqlite-store.ts";
+import { openPostgresStore, type PostgresStore } from "./postgres/postgres-store.ts";
 
 export interface OpenStoreDeps {
   /** Recorded as the time of any migration applied now. */
@@ -36,6 +37,8 @@ export interface OpenStoreDeps {
   checkpointWorkerUrl: string;
   /** SQLite's housekeeping chores report their failures here. */
   onChoreError: ChoreErrorHandler;
+  /** Told of a setting that weakens a promise (PostgreSQL's synchronous_commit off). */
+  onWarning: (fields: Record<string, unknown>, message: string) => void;
 }
 
 export interface OpenedStore {
@@ -117,12 +120,44 @@ async function openPostgres(storage: Config["storage"], deps: OpenStoreDeps): Pr
 }
 
 /**
- * The PostgreSQL backend is built beside this branch (src/store/postgres/);
- * plugging it in is this function's body:
- *   return openPostgresStore({ url: storage.url, poolSize: storage.pool_size, now: deps.now, onMigrated: … });
+ * Connects and migrates. An unreachable database at start is the operator's
+ * to fix: one line naming the host (exit 1), not a retry loop. A server that
+ * does not wait for its WAL flush at commit could lose a 202 in a crash:
+ * said at start, as the README's PostgreSQL settings ask for it on.
  */
-async function connectPostgres(_storage: Config["storage"], _deps: OpenStoreDeps): Promise<Store> {
-  throw new StartupError("the postgres driver is not in this build yet");
+async function connectPostgres(storage: Config["storage"], deps: OpenStoreDeps): Promise<Store> {
+  const where = describePostgresUrl(storage.url);
+  let store: PostgresStore;
+  try {
+    store = await openPostgresStore({ url: storage.url, poolSize: storage.pool_size, now: deps.now, onMigrated: (versions) => deps.onMigrated(versions, where) });
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) {
+      throw new StartupError(`cannot reach the database at ${postgresHost(storage.url)} (${where}): ${causeText(err)}`);
+    }
+    throw err;
+  }
+  const [row] = (await store.sql`SHOW synchronous_commit`.catch(() => [])) as { synchronous_commit?: string }[];
+  if (row?.synchronous_commit === "off" || row?.synchronous_commit === "local") {
+    deps.onWarning(
+      { synchronous_commit: row.synchronous_commit, database: where },
+      "the database does not wait for a durable commit (synchronous_commit): a 202 may not survive a database crash; set it to on",
+    );
+  }
+  return store;
+}
+
+function postgresHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.port ? `${u.hostname}:${u.port}` : u.hostname;
+  } catch {
+    return "the configured host";
+  }
+}
+
+function causeText(err: StoreUnavailableError): string {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error ? cause.message : err.message;
 }
 
 /** `store`, whose close() also drops the data dir lock, after the store itself is closed. */
@@ -135,7 +170,7 @@ function releasingOnClose(store: Store, release: () => void): Store {
     stats: store.stats,
     webSessions: store.webSessions,
     checkWritable: () => store.checkWritable(),
-    onDueElsewhere: (listener) => store.onDueElsewhere(listener),
+    onDueElsewhere: (listener, onFailure) => store.onDueElsewhere(listener, onFailure),
     async close() {
       try {
         await store.close();

@@ -3,6 +3,7 @@
  * between them at start: the node id that owns this process's leases, whose
  * leases are a dead process's, and how the database is named.
  */
+import { SQL } from "bun";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { configSchema, type Config } from "../../src/config/schema.ts";
@@ -12,6 +13,7 @@ import { LOCK_FILE, lockDataDir } from "../../src/store/data-dir.ts";
 import { StoreUnavailableError } from "../../src/store/errors.ts";
 import { openStore, type OpenedStore, type OpenStoreDeps } from "../../src/store/open-store.ts";
 import { DATABASE_FILE } from "../../src/store/sqlite/open.ts";
+import { freshPostgresDatabase } from "../helpers/postgres.ts";
 import { createTempDir, type TempDir } from "../helpers/temp-dir.ts";
 
 let dir: TempDir;
@@ -43,8 +45,11 @@ function deps(migrated: string[] = []): OpenStoreDeps {
     onMigrated: (_versions, where) => migrated.push(where),
     checkpointWorkerUrl: new URL("../../src/store/sqlite/checkpoint-worker.ts", import.meta.url).href,
     onChoreError: () => {},
+    onWarning: (fields, message) => void warnings.push({ fields, message }),
   };
 }
+
+const warnings: { fields: Record<string, unknown>; message: string }[] = [];
 
 async function open(c: Config, d: OpenStoreDeps = deps()): Promise<OpenedStore> {
   const o = await openStore(c, d);
@@ -123,6 +128,33 @@ describe("with driver postgres", () => {
       expect(existsSync(dir.join("data", NODE_ID_FILE))).toBe(false);
     } finally {
       other.release();
+    }
+  });
+});
+
+describe("with driver postgres, on a real server", () => {
+  test("an unreachable database is a StartupError naming the host, without the password", async () => {
+    const err = await openFailure(config({ driver: "postgres", url: UNREACHABLE }));
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.message).toContain("cannot reach the database at 127.0.0.1:1");
+    expect(err.message).not.toContain(DB_PASSWORD);
+  });
+
+  test("opens and migrates the database, takes back only its own leases at start, and warns when commits are not durable", async () => {
+    const db = await freshPostgresDatabase();
+    try {
+      const admin = new SQL(db.url);
+      await admin.unsafe(`ALTER DATABASE "${db.name}" SET synchronous_commit = off`);
+      await admin.close();
+      warnings.length = 0;
+      const o = await open(config({ driver: "postgres", url: db.url }));
+      expect(o.deadAtStart).toEqual([o.owner]);
+      expect(o.owner).toBe(`node_${"ab".repeat(16)}`);
+      await o.store.checkWritable();
+      expect(warnings).toEqual([{ fields: { synchronous_commit: "off", database: o.describe }, message: expect.stringContaining("synchronous_commit") }]);
+      await o.store.close();
+    } finally {
+      await db.drop();
     }
   });
 });

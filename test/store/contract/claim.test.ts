@@ -1,5 +1,6 @@
 /** Contract: deliveries.claimDue — what is due, in which order, how many, within each endpoint's room, and the lease. */
 import { describe, expect, test } from "bun:test";
+import { record, success } from "./attempt-records.ts";
 import { backends } from "./backends.ts";
 import { capacity, claim, commitEvent, commitOne, createEndpoint, ids, LEASE_MS, mustGetDelivery, now, SECOND, useStore } from "./harness.ts";
 
@@ -84,10 +85,12 @@ for (const backend of backends)
       test("what one claim takes counts against the room in that claim, and inFlight in the next", async () => {
         const ep = await createEndpoint(t.store);
         const c = await commitEvent(t.store, { to: [ep, ep, ep, ep] });
-        expect(ids(await claim(t.store, { at: now, capacity: capacity(2) }))).toEqual(c.deliveryIds.slice(0, 2));
+        const first = await claim(t.store, { at: now, capacity: capacity(2) });
+        expect(ids(first)).toEqual(c.deliveryIds.slice(0, 2));
         // The caller now has two in flight: no room left.
         expect(await claim(t.store, { at: now + 1, capacity: capacity(2, { [ep.id]: 2 }) })).toEqual([]);
-        // One of them finished: room for one.
+        // One of them finished (recorded, so its lease ended too): room for one.
+        await record(t.store, success(first[0]!.delivery), now + 2);
         expect(ids(await claim(t.store, { at: now + 2, capacity: capacity(2, { [ep.id]: 1 }) }))).toEqual([c.deliveryIds[2]!]);
       });
 
