@@ -15,7 +15,7 @@
  * lost. test/e2e/soak.test.ts runs a short one.
  */
 import { Database } from "bun:sqlite";
-import type { Server } from "bun";
+import { SQL, type Server } from "bun";
 import { join } from "node:path";
 import { parseDuration } from "../src/domain/duration.ts";
 import { cleanupDaemons, startDaemon, tempDir, type Daemon } from "../test/helpers/daemon.ts";
@@ -33,6 +33,12 @@ export interface SoakOptions {
   drainTimeoutMs: number;
   /** Progress lines go here. */
   log: (line: string) => void;
+  /**
+   * Run `nodes` hookgate processes on this PostgreSQL database instead of
+   * one on SQLite; each kill takes a random one, which restarts on its own
+   * data dir, and the clients spread their events over the live ones.
+   */
+  postgres?: { url: string; nodes: number } | undefined;
 }
 
 export interface SoakReport {
@@ -84,9 +90,20 @@ timeout = "5s"
 auto_disable_after = "0s"
 `;
 
+/** The shared secrets every PostgreSQL node must be given (nothing is generated there). */
+const CLUSTER_TOKEN = "soak-admin-token-0123456789abcdef0123456789abcdef";
+const CLUSTER_CALLBACKS = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+function configFor(postgres: SoakOptions["postgres"]): string {
+  if (!postgres) return CONFIG;
+  return CONFIG.replace("[server]\n", `[server]\nadmin_token = "${CLUSTER_TOKEN}"\n`) +
+    `\n[storage]\ndriver = "postgres"\nurl = "${postgres.url}"\npool_size = 4\n\n[callbacks]\nsecret = "${CLUSTER_CALLBACKS}"\n`;
+}
+
 /** Runs one soak; the caller reads `lost` in the report. */
 export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakReport> {
   const o = { ...DEFAULT_SOAK, ...options };
+  const config = configFor(o.postgres);
   const started = Date.now();
   const successes = new Map<string, number>();
   let requests = 0;
@@ -107,10 +124,12 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
     },
   });
 
-  const dataDir = tempDir("hookgate-soak-");
-  let daemon: Daemon | null = await startDaemon({ config: CONFIG, dataDir });
-  const token = daemon.token;
-  expectStatus(await daemon.api("POST", "/v1/endpoints", { url: `http://127.0.0.1:${receiver.port}/hook` }), 201);
+  // One node on SQLite, or several on one PostgreSQL database, each with its own data dir.
+  const dataDirs = Array.from({ length: o.postgres?.nodes ?? 1 }, () => tempDir("hookgate-soak-"));
+  const nodes: (Daemon | null)[] = [];
+  for (const dataDir of dataDirs) nodes.push(await startDaemon({ config, dataDir }));
+  const token = nodes[0]!.token;
+  expectStatus(await nodes[0]!.api("POST", "/v1/endpoints", { url: `http://127.0.0.1:${receiver.port}/hook` }), 201);
 
   const acknowledged = new Map<string, string>(); // idempotency key -> event id
   let ingestRetries = 0;
@@ -123,7 +142,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
     for (let seq = 0; running; seq++) {
       const key = `soak-${c}-${seq}`;
       while (running) {
-        const url = daemon?.url;
+        const live = nodes.filter((n) => n !== null);
+        const url = live[(c + seq) % Math.max(1, live.length)]?.url;
         if (url && (await ingestOnce(url, token, key, { client: c, seq }, acknowledged))) break;
         ingestRetries++;
         await Bun.sleep(50);
@@ -139,11 +159,12 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
       const wait = o.killEveryMs[0] + Math.random() * (o.killEveryMs[1] - o.killEveryMs[0]);
       if (Date.now() + wait >= endAt) break;
       await Bun.sleep(wait);
-      const victim: Daemon = daemon!;
-      daemon = null;
+      const i = Math.floor(Math.random() * nodes.length);
+      const victim: Daemon = nodes[i]!;
+      nodes[i] = null;
       await victim.kill9();
       kills++;
-      daemon = await startDaemon({ config: CONFIG, dataDir });
+      nodes[i] = await startDaemon({ config, dataDir: dataDirs[i]! });
     }
     await Bun.sleep(Math.max(0, endAt - Date.now()));
     running = false;
@@ -157,7 +178,9 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
   const missing = () => [...acknowledged.values()].filter((id) => !successes.has(id));
   while (missing().length > 0 && Date.now() - drainStart < o.drainTimeoutMs) await Bun.sleep(200);
   const drainMs = Date.now() - drainStart;
-  const finalExit = await daemon!.stop();
+  const byStatus = o.postgres ? await deliveriesByStatusPostgres(o.postgres.url) : deliveriesByStatus(join(dataDirs[0]!, "hookgate.db"));
+  let finalExit = 0;
+  for (const node of nodes) finalExit = Math.max(finalExit, await node!.stop());
   receiver.stop(true);
 
   const ackedIds = new Set(acknowledged.values());
@@ -176,7 +199,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
     receiver_requests: requests,
     receiver_503s: refusals,
     ingest_retries: ingestRetries,
-    deliveries_by_status: deliveriesByStatus(join(dataDir, "hookgate.db")),
+    deliveries_by_status: byStatus,
     drain_ms: drainMs,
     final_exit_code: finalExit,
   };
@@ -212,6 +235,16 @@ function deliveriesByStatus(dbFile: string): Record<string, number> {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   } finally {
     db.close();
+  }
+}
+
+async function deliveriesByStatusPostgres(url: string): Promise<Record<string, number>> {
+  const sql = new SQL(url);
+  try {
+    const rows = (await sql`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`) as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  } finally {
+    await sql.close();
   }
 }
 
