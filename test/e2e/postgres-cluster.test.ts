@@ -212,6 +212,36 @@ describe("a process that dies", () => {
   );
 });
 
+describe("a process that restarts", () => {
+  test(
+    "killed -9 mid-attempt and started again on its data dir: it takes its own lease back at once, long before the lease runs out",
+    async () => {
+      receiver = startReceiver();
+      receiver.respond("/restart", (n) => (n === 1 ? "hang" : 200));
+      const live = nodes.filter((d) => d.proc.exitCode === null && !d.proc.killed);
+      await endpoint(live[0]!, { url: `${receiver.url}/restart`, tenant: "t-restart" });
+      const sent = await live[0]!.api("POST", "/v1/events", { type: "message.delivered", tenant: "t-restart", data: {} });
+      const id: string = sent.json.deliveries[0].id;
+      await receiver.waitFor("/restart", 1, 10_000);
+      let holder: Daemon | undefined;
+      for (const d of live) if ((await inFlight(d)) > 0) holder = d;
+      expect(holder).toBeDefined();
+      await holder!.kill9();
+      const restartedAt = Date.now();
+      const again = await startDaemon({ config: config(database.url), dataDir: holder!.dataDir });
+      nodes[nodes.indexOf(holder!)] = again;
+      await receiver.waitFor("/restart", 2, 15_000);
+      // The lease is timeout + 15 s = 17 s: taken back at start, not by expiry.
+      expect(Date.now() - restartedAt).toBeLessThan(8_000);
+      const done = await deliveryWhen(again, id, (dl) => dl.status === "succeeded", 10_000);
+      expect(done.attempt_count).toBe(2);
+      const detail = await again.api("GET", `/v1/deliveries/${id}`);
+      expect(detail.json.attempts.map((x: { error: string | null }) => x.error)).toEqual(["interrupted", null]);
+    },
+    T,
+  );
+});
+
 /** Attempts in flight on this process now, from its /metrics. */
 async function inFlight(d: Daemon): Promise<number> {
   const r = await fetch(`${d.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
