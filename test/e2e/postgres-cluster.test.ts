@@ -126,13 +126,7 @@ describe("three processes on one database", () => {
       await receiver.waitFor("/slow", 30, 60_000);
       expect(most).toBeLessThanOrEqual(4);
       expect(most).toBeGreaterThanOrEqual(2);
-      // An attempt is counted once recorded, a moment after the receiver answered.
-      let made: number[] = [];
-      const deadline = Date.now() + 10_000;
-      do {
-        const after = await Promise.all(nodes.map(attemptsMade));
-        made = after.map((n, i) => n - before[i]!);
-      } while (made.reduce((x, y) => x + y, 0) < 30 && Date.now() < deadline && (await Bun.sleep(100), true));
+      const made = await attemptsSince(before, 30);
       expect(made.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(30);
     },
     T,
@@ -149,12 +143,7 @@ describe("three processes on one database", () => {
         await Bun.sleep(10);
       }
       await receiver.waitFor("/shared", 30, 30_000);
-      let made: number[] = [];
-      const deadline = Date.now() + 10_000;
-      do {
-        const after = await Promise.all(nodes.map(attemptsMade));
-        made = after.map((n, i) => n - before[i]!);
-      } while (made.reduce((x, y) => x + y, 0) < 30 && Date.now() < deadline && (await Bun.sleep(100), true));
+      const made = await attemptsSince(before, 30);
       expect(made.reduce((x, y) => x + y, 0)).toBe(30);
       // Each delivery once, and more than one process made them.
       expect(new Set(receiver.at("/shared").map((r) => r.headers["webhook-id"])).size).toBe(30);
@@ -247,6 +236,20 @@ async function inFlight(d: Daemon): Promise<number> {
   const r = await fetch(`${d.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
   const line = (await r.text()).split("\n").find((l) => l.startsWith("hookgate_attempts_in_flight"));
   return Number(line?.split(" ").at(-1) ?? 0);
+}
+
+/**
+ * Attempts each process made since `before` (one count per node), once they
+ * add up to `total` or after 10 s: an attempt is counted when recorded, a
+ * moment after the receiver answered.
+ */
+async function attemptsSince(before: number[], total: number): Promise<number[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const made = (await Promise.all(nodes.map(attemptsMade))).map((n, i) => n - before[i]!);
+    if (made.reduce((x, y) => x + y, 0) >= total || Date.now() > deadline) return made;
+    await Bun.sleep(100);
+  }
 }
 
 /** Attempts this process made, from its /metrics (all outcomes). */
