@@ -132,7 +132,7 @@ describe("the real CLI with driver postgres", () => {
       },
     });
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toStartWith("hookgate: cannot start: ");
+    expect(run.stderr).toStartWith("hookgate: cannot start: cannot reach the database at 127.0.0.1:1 ");
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(run.stderr + run.stdout).not.toContain(DB_PASSWORD);
     expect(run.stderr + run.stdout).not.toContain(TOKEN);
