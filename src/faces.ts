@@ -15,6 +15,7 @@ import type { HttpEnv, ReadinessCheck } from "./http/deps.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { requestId } from "./http/middleware/request-id.ts";
+import { requestMetrics } from "./http/middleware/request-metrics.ts";
 import type { Logger } from "./log.ts";
 import type { HookgateMetrics } from "./metrics/hookgate-metrics.ts";
 import type { Operations } from "./operations/operations.ts";
@@ -30,7 +31,7 @@ export interface FacesDeps {
   log: Logger;
   adminToken: string;
   readiness: ReadinessCheck[];
-  metrics: Pick<HookgateMetrics, "render">;
+  metrics: Pick<HookgateMetrics, "render" | "httpRequest">;
   /** Session and login-throttle settings of the console; defaults when absent. */
   console?: ConsoleOptions;
 }
@@ -43,7 +44,8 @@ export function composeFaces(deps: FacesDeps): Hono<HttpEnv> {
   // In front of every face, in order.
   app.use(requestId(deps.ids, log)); //                 1. request id + child logger
   app.use(accessLog(deps.clock)); //                    2. one line per request, after the answer
-  app.use(bodyLimit(deps.config.server.max_body)); //   3. 413 before any body is read
+  app.use(requestMetrics(deps.metrics)); //              3. counted by route and status class, after the answer
+  app.use(bodyLimit(deps.config.server.max_body)); //   4. 413 before any body is read
 
   app.route("/", createHttpApp({ ...deps, log }));
   // The console: its own session-cookie login, never valid for /v1/*.

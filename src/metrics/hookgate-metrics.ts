@@ -14,6 +14,7 @@ import type { AttemptRecord } from "../store/contract.ts";
 import type { BacklogSnapshot } from "../domain/model.ts";
 import type { DeliveryObserver } from "./observer.ts";
 import { Registry } from "./registry.ts";
+import type { RequestCounter } from "./request-counter.ts";
 
 /** Seconds, 1 ms to 60 s: attempt durations and time to delivery share them. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
@@ -34,7 +35,10 @@ export interface MetricsDeps {
   inFlight: () => number;
 }
 
-export interface HookgateMetrics extends DeliveryObserver {
+/** Methods counted by name; anything else is "other", so a client cannot invent series. */
+const HTTP_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+export interface HookgateMetrics extends DeliveryObserver, RequestCounter {
   /** The exposition at `now`; rejects when the backlog cannot be read (the scrape then fails loudly). */
   render(now: number): Promise<string>;
 }
@@ -54,6 +58,11 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
     name: "hookgate_attempts_total",
     help: "Delivery attempts made, by outcome, response status class (none: no response) and error class (none: success; interrupted: cut off by a crash or the shutdown deadline, counted when recorded, for a crash at the next start). Test sends and deliveries to a disabled endpoint (no request) not counted.",
     labelNames: ["outcome", "status_class", "error", ...endpointLabel],
+  });
+  const httpRequests = r.counter<"route" | "method" | "status_class">({
+    name: "hookgate_http_requests_total",
+    help: "HTTP requests answered, by matched route (unmatched: no route), method and status class; ingest refused is route /v1/events with 4xx or 5xx.",
+    labelNames: ["route", "method", "status_class"],
   });
   const succeeded = r.counter({
     name: "hookgate_deliveries_succeeded_total",
@@ -110,6 +119,10 @@ export function createHookgateMetrics(deps: MetricsDeps): HookgateMetrics {
   let cpuSeenSeconds = 0;
 
   return {
+    httpRequest(route, method, status) {
+      httpRequests.inc({ route, method: HTTP_METHODS.has(method) ? method : "other", status_class: statusClass(status) });
+    },
+
     eventAccepted(disabledDeliveries) {
       eventsAccepted.inc({});
       if (disabledDeliveries > 0) failed.inc({ reason: "endpoint_disabled" }, disabledDeliveries);

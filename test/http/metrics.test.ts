@@ -44,6 +44,24 @@ const event = (extra: Record<string, unknown> = {}, headers: Record<string, stri
   api.call("POST", "/v1/events", { type: "message.delivered", data: { n: 1 }, ...extra }, headers);
 
 describe("GET /metrics", () => {
+  test("counts HTTP requests by matched route, method and status class, so 401s, 422s and refused ingests show", async () => {
+    await setup();
+    expect((await api.request("/v1/endpoints")).status).toBe(401);
+    expect((await api.call("POST", "/v1/events", { type: "", data: {} })).status).toBe(422);
+    expect((await event()).status).toBe(202);
+    expect((await api.call("GET", "/v1/endpoints/ep_01KF0K8Y20NNDJJ3V3ZHB1S256")).status).toBe(404);
+    expect((await api.call("GET", "/no/such/path")).status).toBe(404);
+    const { m } = await scrape();
+    const count = (route: string, method: string, status_class: string) => m.value("hookgate_http_requests_total", { route, method, status_class });
+    expect(count("/v1/endpoints", "GET", "4xx")).toBe(1);
+    expect(count("/v1/events", "POST", "4xx")).toBe(1);
+    expect(count("/v1/events", "POST", "2xx")).toBe(1);
+    // A route's pattern, never its ids: one series however many endpoints are asked for.
+    expect(count("/v1/endpoints/:id", "GET", "4xx")).toBe(1);
+    expect(count("unmatched", "GET", "4xx")).toBe(1);
+    expect(m.find("hookgate_http_requests_total").every((s) => !s.labels.route!.includes("ep_"))).toBe(true);
+  });
+
   test("answers the text format with every hookgate family declared, counters at zero, and build info", async () => {
     await setup();
     const { res, m } = await scrape();
@@ -51,6 +69,7 @@ describe("GET /metrics", () => {
     expect(res.headers.get("content-type")).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(Object.fromEntries([...m.types].filter(([n]) => n.startsWith("hookgate_")))).toEqual({
       hookgate_events_accepted_total: "counter",
+      hookgate_http_requests_total: "counter",
       hookgate_attempts_total: "counter",
       hookgate_deliveries_succeeded_total: "counter",
       hookgate_deliveries_failed_total: "counter",
