@@ -30,7 +30,13 @@ import { eventSchemas } from "./schemas/event.ts";
 export function createHttpApp(deps: HttpDeps): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   // Built once from the config: the routes validate with these very objects, and /openapi.json describes them.
-  const schemas: ApiSchemas = { endpoint: endpointSchemas(deps.config), event: eventSchemas(deps.config) };
+  const first = deps.config.event_types[0];
+  const schemas: ApiSchemas = {
+    endpoint: endpointSchemas(deps.config),
+    event: eventSchemas(deps.config),
+    // The request examples use the catalog's first type and its example, so they are valid here.
+    sample: first ? { type: first.name, data: first.example ?? {} } : undefined,
+  };
 
   app.use("/v1/*", adminAuth(deps.adminToken)); // bearer token for the API; sets the principal
 

@@ -17,7 +17,8 @@ export function pageQuery(prefix: IdPrefix) {
       .refine((n) => n >= 1 && n <= 1000, { error: "expected an integer from 1 to 1000" })
       .optional()
       .transform((n) => n ?? 50)
-      .meta({ description: "page size, an integer from 1 to 1000; default 50" }),
+      // Sent as text in the query, but an integer to a client generator: the document says so.
+      .meta({ description: "page size, an integer from 1 to 1000; default 50", type: "integer", minimum: 1, maximum: 1000, default: 50 }),
     cursor: z
       .string()
       .transform((c, ctx) => {

@@ -17,7 +17,11 @@ import { buildDocument, type RouteDoc } from "./build-document.ts";
 export interface ApiSchemas {
   endpoint: EndpointSchemas;
   event: EventSchemas;
+  /** An event type the catalog accepts and its example data, for the request examples; absent: a generic one. */
+  sample?: { type: string; data: Record<string, unknown> } | undefined;
 }
+
+const EXAMPLE_URL = "https://example.com/webhooks/hookgate";
 
 const endpointId = { id: "endpoint id (ep_…)" };
 const deliveryId = { id: "delivery id (dlv_…)" };
@@ -25,6 +29,8 @@ const noBody = { schema: emptyBodySchema, required: false } as const;
 
 /** The routes: probes, endpoints, events, deliveries, stats. */
 export function apiRoutes(s: ApiSchemas): RouteDoc[] {
+  const sample = s.sample ?? { type: "message.delivered", data: { message_id: "msg_123", to: "+15550100" } };
+  const event = { type: sample.type, tenant: "acme", data: sample.data };
   return [
     {
       method: "get", path: "/healthz", operationId: "getHealth", tag: "probes", auth: false,
@@ -54,7 +60,11 @@ export function apiRoutes(s: ApiSchemas): RouteDoc[] {
     {
       method: "post", path: "/v1/endpoints", operationId: "createEndpoint", tag: "endpoints", auth: true,
       summary: "Create an endpoint; the answer holds its secret",
-      body: { schema: s.endpoint.create, required: true },
+      body: {
+        schema: s.endpoint.create,
+        required: true,
+        example: { url: EXAMPLE_URL, tenant: "acme", event_types: [sample.type], description: "Acme's receiver", metadata: { plan: "pro" } },
+      },
       responses: { 201: { description: "created", schema: res.createdEndpointResponse } },
     },
     {
@@ -73,7 +83,7 @@ export function apiRoutes(s: ApiSchemas): RouteDoc[] {
       method: "patch", path: "/v1/endpoints/{id}", operationId: "updateEndpoint", tag: "endpoints", auth: true,
       summary: "Change url, description, event_types, headers or metadata",
       params: endpointId,
-      body: { schema: s.endpoint.patch, required: true },
+      body: { schema: s.endpoint.patch, required: true, example: { description: "Acme's new receiver", event_types: ["*"] } },
       responses: { 200: { description: "the endpoint", schema: res.endpointResponse } },
     },
     {
@@ -107,14 +117,14 @@ export function apiRoutes(s: ApiSchemas): RouteDoc[] {
       method: "post", path: "/v1/endpoints/{id}/rotate-secret", operationId: "rotateEndpointSecret", tag: "endpoints", auth: true,
       summary: "New secret; the old one signs beside it for 24 h",
       params: endpointId,
-      body: { schema: s.endpoint.rotate, required: false },
+      body: { schema: s.endpoint.rotate, required: false, example: {} },
       responses: { 200: { description: "secrets", schema: res.endpointSecretsResponse } },
     },
     {
       method: "post", path: "/v1/endpoints/{id}/test", operationId: "testEndpoint", tag: "endpoints", auth: true,
       summary: "Sign and send a sample event now; answers the attempt",
       params: endpointId,
-      body: { schema: s.endpoint.test, required: false },
+      body: { schema: s.endpoint.test, required: false, example: { event_type: sample.type } },
       responses: { 200: { description: "the attempt", schema: res.testSendResponse } },
       errors: [503],
     },
@@ -122,7 +132,7 @@ export function apiRoutes(s: ApiSchemas): RouteDoc[] {
       method: "post", path: "/v1/endpoints/{id}/recover", operationId: "recoverEndpoint", tag: "endpoints", auth: true,
       summary: "Queue again every failed delivery created since a time",
       params: endpointId,
-      body: { schema: s.endpoint.recover, required: true },
+      body: { schema: s.endpoint.recover, required: true, example: { since: "2026-01-15T10:30:00Z" } },
       responses: { 202: { description: "queued", schema: res.queuedResponse } },
       errors: [409],
     },
@@ -143,14 +153,14 @@ export function apiRoutes(s: ApiSchemas): RouteDoc[] {
       method: "post", path: "/v1/events", operationId: "sendEvent", tag: "events", auth: true,
       summary: "Accept an event; 202 once it and its deliveries are on disk",
       headers: [{ name: "Idempotency-Key", schema: idempotencyKeySchema, description: "per tenant: a repeat answers the first result (with Idempotent-Replayed: true); another body with the same key is 409" }],
-      body: { schema: s.event.event, required: true },
+      body: { schema: s.event.event, required: true, example: event },
       responses: { 202: { description: "accepted and durable", schema: res.eventAcceptedResponse } },
       errors: [409, 503],
     },
     {
       method: "post", path: "/v1/events/batch", operationId: "sendEvents", tag: "events", auth: true,
       summary: "Accept up to 1000 events; one result per event, in order",
-      body: { schema: s.event.batch, required: true },
+      body: { schema: s.event.batch, required: true, example: { events: [event, { ...event, tenant: "globex" }] } },
       responses: { 202: { description: "accepted and durable", schema: res.batchAcceptedResponse } },
       errors: [503],
     },

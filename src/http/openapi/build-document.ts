@@ -35,7 +35,7 @@ export interface RouteDoc {
   query?: z.ZodObject;
   headers?: { name: string; schema: z.ZodType; description: string }[];
   /** `required: false` when an empty body is taken as `{}`. */
-  body?: { schema: z.ZodType; required: boolean };
+  body?: { schema: z.ZodType; required: boolean; /** One valid body, shown to readers and generators. */ example?: unknown };
   responses: Partial<Record<SuccessStatus, { description: string; schema?: z.ZodType; content?: { type: string; schema: JsonSchema } }>>;
   /**
    * Error statuses beyond those that follow from the route's shape: 401
@@ -156,7 +156,12 @@ function operation(route: RouteDoc, ref: (schema: z.ZodType) => JsonSchema) {
     security: route.security ?? (route.auth ? [{ bearerAuth: [] }] : []),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
-      ? { requestBody: { required: route.body.required, content: { "application/json": { schema: ref(route.body.schema) } } } }
+      ? {
+          requestBody: {
+            required: route.body.required,
+            content: { "application/json": { schema: ref(route.body.schema), ...(route.body.example !== undefined ? { example: route.body.example } : {}) } },
+          },
+        }
       : {}),
     responses,
   };
@@ -165,7 +170,15 @@ function operation(route: RouteDoc, ref: (schema: z.ZodType) => JsonSchema) {
 /**
  * zod writes a long regular expression beside `format: "date-time"`; the
  * format says the same to any OpenAPI tool and keeps the document readable.
+ * A query integer (written as text, typed integer by its meta) loses the
+ * digits pattern the same way. The input side of a schema with a default
+ * does not show it; generators want it, so it is added.
  */
-function tidy({ jsonSchema }: { jsonSchema: JsonSchema }): void {
-  if (jsonSchema.format === "date-time") delete jsonSchema.pattern;
+function tidy({ zodSchema, jsonSchema }: { zodSchema: unknown; jsonSchema: JsonSchema }): void {
+  if (jsonSchema.format === "date-time" || jsonSchema.type === "integer") delete jsonSchema.pattern;
+  const def = (zodSchema as { _zod?: { def?: { type?: string; defaultValue?: unknown } } })._zod?.def;
+  if (def?.type === "default" && jsonSchema.default === undefined) jsonSchema.default = def.defaultValue;
+  // A default given as meta (a query parameter whose transform supplies it) is dropped on the input side too.
+  const meta = z.globalRegistry.get(zodSchema as z.ZodType) as { default?: unknown } | undefined;
+  if (meta?.default !== undefined && jsonSchema.default === undefined) jsonSchema.default = meta.default;
 }
