@@ -206,7 +206,7 @@ describe("endpoint validation", () => {
     ["cloud metadata", { url: "https://169.254.169.254/latest" }, {}, "url", "host 169.254.169.254 is a cloud metadata address (set delivery.allow_private_networks = true to allow it)"],
     ["IPv4-mapped loopback", { url: "https://[::ffff:127.0.0.1]/" }, {}, "url", "host [::ffff:7f00:1] is a loopback address (set delivery.allow_private_networks = true to allow it)"],
     ["unique-local IPv6", { url: "https://[fd12::1]/" }, {}, "url", "host [fd12::1] is a unique local address (set delivery.allow_private_networks = true to allow it)"],
-    ["a bad event type", { url: "https://example.com/", event_types: ["Message Delivered"] }, {}, "event_types[0]", 'expected an event type, "prefix.*" or "*"'],
+    ["a bad event type", { url: "https://example.com/", event_types: ["Message Delivered"] }, {}, "event_types[0]", '"Message Delivered": expected an event type, "prefix.*" or "*"'],
     ["no event types", { url: "https://example.com/", event_types: [] }, {}, "event_types", 'expected at least one event type (use ["*"] for all)'],
     ["a reserved header", { url: "https://example.com/", headers: { "Content-Type": "text/plain" } }, {}, "headers.Content-Type", "is set by hookgate and cannot be overridden"],
     ["the signature header", { url: "https://example.com/", headers: { "x-sakura-signature": "x" } }, { signing: { header: "X-Sakura-Signature" } }, "headers.x-sakura-signature", "is set by hookgate and cannot be overridden"],
@@ -253,7 +253,11 @@ describe("endpoint validation", () => {
     const bad = await api.call("POST", "/v1/endpoints", { url: "https://example.com/", event_types: ["message.sent", "contact.*"] });
     expect(bad.status).toBe(422);
     expect(bad.json.error.details.map((d: any) => d.path)).toEqual(["event_types[0]", "event_types[1]"]);
-    expect(bad.json.error.details[0].message).toStartWith("matches no event type in the catalog");
+    // Each message names its entry, so a form (which shows no path) says which one is wrong.
+    expect(bad.json.error.details.map((d: any) => d.message)).toEqual([
+      '"message.sent" matches no event type in the catalog (message.delivered, message.failed, credit.low)',
+      '"contact.*" matches no event type in the catalog (message.delivered, message.failed, credit.low)',
+    ]);
   });
 
   test("a patch is validated like a create", async () => {

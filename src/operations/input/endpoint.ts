@@ -33,10 +33,11 @@ export function endpointSchemas(config: Config) {
   const eventTypes = z
     .array(
       z.string({ error: "expected a string" }).superRefine((p, ctx) => {
+        // The message names the entry: a form shows it without the path, and a list may hold several.
         if (!EVENT_TYPE_PATTERN.test(p)) {
-          ctx.addIssue({ code: "custom", message: 'expected an event type, "prefix.*" or "*"' });
+          ctx.addIssue({ code: "custom", message: `${quoted(p)}: expected an event type, "prefix.*" or "*"` });
         } else if (catalog.length > 0 && !catalog.some((name) => matchesEventType(p, name))) {
-          ctx.addIssue({ code: "custom", message: `matches no event type in the catalog (${catalog.join(", ")})` });
+          ctx.addIssue({ code: "custom", message: `${quoted(p)} matches no event type in the catalog (${catalog.join(", ")})` });
         }
       }),
       { error: "expected an array of event types" },
@@ -135,4 +136,9 @@ export function urlProblem(text: string, config: Config): string | null {
     }
   }
   return null;
+}
+
+/** A user's entry in an error message: JSON-quoted (so control characters show), cut at 64 characters. */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 }
