@@ -1,11 +1,12 @@
 /**
- * The web faces' stylesheet and script, imported as text so they ship inside
+ * The web faces' stylesheet, script and icon, imported as text so they ship inside
  * the compiled executable: no CDN, no files beside it, works offline.
  */
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import css from "./assets/console.css" with { type: "text" };
 import js from "./assets/console.js" with { type: "text" };
+import favicon from "./assets/favicon.svg" with { type: "text" };
 
 interface Asset {
   body: string;
@@ -20,6 +21,7 @@ function asset(body: string, type: string): Asset {
 const ASSETS: Record<string, Asset> = {
   "console.css": asset(css, "text/css; charset=utf-8"),
   "console.js": asset(js, "text/javascript; charset=utf-8"),
+  "favicon.svg": asset(favicon, "image/svg+xml"),
 };
 
 /** GET /assets/:name, revalidated by ETag so a new build is picked up at once. */

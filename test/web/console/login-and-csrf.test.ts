@@ -153,6 +153,16 @@ describe("headers and assets", () => {
     expect((await api.request("/assets/other.js")).status).toBe(404);
   });
 
+  test("every page names the favicon, and it is served as SVG", async () => {
+    api = await createTestApi();
+    const icon = await api.request("/assets/favicon.svg");
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await icon.text()).toStartWith("<svg");
+    const login = await (await api.request("/login")).text();
+    expect(login).toContain('<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>');
+  });
+
   test("no page has an inline script (the CSP would block it)", async () => {
     api = await createTestApi(LOCAL);
     const c = await loginConsole(api);
