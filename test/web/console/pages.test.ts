@@ -141,6 +141,20 @@ describe("webhooks", () => {
   });
 });
 
+describe("first steps", () => {
+  test("an empty dashboard and an empty log say what to do first; a filtered empty log says none match", async () => {
+    api = await createTestApi();
+    const c = await loginConsole(api);
+    expect((await c.get("/")).html).toContain("no webhooks yet");
+    const log = (await c.get("/deliveries")).html;
+    expect(log).toContain("No deliveries yet");
+    expect(log).toContain('href="/webhooks#add"');
+    expect((await c.get("/deliveries?status=failed")).html).toContain("No deliveries match.");
+    await api.call("POST", "/v1/endpoints", { url: "https://example.com/hook" });
+    expect((await c.get("/")).html).not.toContain("no webhooks yet");
+  });
+});
+
 describe("delivery log", () => {
   async function failedDelivery() {
     receiver = startReceiver();

@@ -48,6 +48,12 @@ export function dashboardPages(deps: PageDeps) {
             ))}
           </nav>
         </div>
+        {endpoints.items.length === 0 && (
+          <p class="card">
+            <strong>Start here:</strong> no webhooks yet. <a href="/webhooks#add">Add a webhook</a> (the URL that receives events, and which events),
+            press its Test button, then POST your events to <code>/v1/events</code>; this page then shows how their deliveries go.
+          </p>
+        )}
         <Summary report={report} backlog={backlog} now={now} />
         <div class="charts">
           <section class="card">

@@ -3,8 +3,17 @@
 import type { DeliveryRecord } from "../../../operations/deliveries.ts";
 import { DeliveryStatus, When } from "../../format.tsx";
 
-export function DeliveryList(props: { deliveries: DeliveryRecord[]; now: number; showEndpoint?: boolean }) {
-  if (props.deliveries.length === 0) return <p class="card muted">No deliveries match.</p>;
+/** What an empty list says: "none match" under filters, else what to do first. */
+export function DeliveryList(props: { deliveries: DeliveryRecord[]; now: number; showEndpoint?: boolean; filtered?: boolean }) {
+  if (props.deliveries.length === 0) {
+    if (props.filtered !== false) return <p class="card muted">No deliveries match.</p>;
+    return (
+      <p class="card muted">
+        No deliveries yet. They appear here once an event is sent to a tenant that has a matching webhook: <a href="/webhooks#add">add a webhook</a>,
+        then press its Test button or POST an event to <code>/v1/events</code>.
+      </p>
+    );
+  }
   return (
     <table class="stack deliveries">
       <thead>

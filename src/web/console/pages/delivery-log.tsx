@@ -46,7 +46,7 @@ export function deliveryLogPages(deps: PageDeps, sessions: SessionStore) {
       <Layout title="Delivery log" nav="deliveries" csrf={session.csrfToken} flash={sessions.takeFlash(session)}>
         <h1>Delivery log</h1>
         <Filters endpoints={endpoints.items} eventTypes={deps.config.event_types.map((t) => t.name)} values={filters} />
-        <DeliveryList deliveries={shown.items} now={clock.now()} />
+        <DeliveryList deliveries={shown.items} now={clock.now()} filtered={Object.keys(clean(filters)).length > 0 || q.cursor !== undefined} />
         <p class="pager">
           {q.cursor && <a href={`/deliveries?${new URLSearchParams(clean(filters))}`}>← Newest</a>}
           {older && <a href={older}>Older →</a>}
