@@ -53,6 +53,7 @@ export class EndpointTable {
   private readonly deleteStmt: Statement;
   private readonly forTenantStmt: Statement<EndpointRow, [string]>;
   private readonly failingStmt: Statement<{ failing_since: number | null }, [string]>;
+  private readonly healthySuccessStmt: Statement;
   private readonly successStmt: Statement;
   private readonly failureStmt: Statement<{ consecutive_failures: number; failing_since: number; state: "enabled" | "disabled" }>;
   private readonly failingLongStmt: Statement<{ id: string }, [number]>;
@@ -74,6 +75,8 @@ export class EndpointTable {
     this.forTenantStmt = db.query("SELECT * FROM endpoints WHERE tenant = ? ORDER BY id");
     // Health is not configuration: updated_at stays as the operator left it.
     this.failingStmt = db.query("SELECT failing_since FROM endpoints WHERE id = ?");
+    this.healthySuccessStmt = db.query(`UPDATE endpoints SET last_success_at = $at
+      WHERE id = $id AND failing_since IS NULL AND consecutive_failures = 0`);
     this.successStmt = db.query(`UPDATE endpoints SET consecutive_failures = 0, failing_since = NULL,
       last_success_at = $at WHERE id = $id`);
     this.failureStmt = db.query(`UPDATE endpoints SET consecutive_failures = consecutive_failures + 1,
@@ -89,6 +92,8 @@ export class EndpointTable {
 
   /** A success ends the failure streak; answers when the streak it ended began (null: none), or undefined for no such endpoint. */
   recordSuccess(id: string, at: number): { endedStreakSince: number | null } | undefined {
+    // The common case, an endpoint that was not failing: one statement on the hot path.
+    if (this.healthySuccessStmt.run({ id, at }).changes > 0) return { endedStreakSince: null };
     const row = this.failingStmt.get(id);
     if (!row) return undefined;
     this.successStmt.run({ id, at });
