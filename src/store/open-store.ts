@@ -162,15 +162,9 @@ function causeText(err: StoreUnavailableError): string {
 
 /** `store`, whose close() also drops the data dir lock, after the store itself is closed. */
 function releasingOnClose(store: Store, release: () => void): Store {
+  // Both backends build their Store as a plain object of closures: spreading it passes every member on.
   return {
-    endpoints: store.endpoints,
-    events: store.events,
-    deliveries: store.deliveries,
-    maintenance: store.maintenance,
-    stats: store.stats,
-    webSessions: store.webSessions,
-    checkWritable: () => store.checkWritable(),
-    onDueElsewhere: (listener, onFailure) => store.onDueElsewhere(listener, onFailure),
+    ...store,
     async close() {
       try {
         await store.close();
