@@ -7,7 +7,7 @@
  */
 import { SQL, type TransactionSQL } from "bun";
 import { StoreUnavailableError } from "../errors.ts";
-import { asStoreError, isRetryable } from "./unavailable.ts";
+import { asStoreError, isRetryable, isUnavailable } from "./unavailable.ts";
 
 /** How often a transaction is tried when PostgreSQL aborted it as a deadlock victim. */
 const TX_TRIES = 5;
@@ -39,14 +39,22 @@ export class PgClient {
     }
   }
 
-  /** One transaction (READ COMMITTED), committed when `op` resolves. */
+  /**
+   * One transaction (READ COMMITTED), committed when `op` resolves. A pooled
+   * connection the server dropped while it sat idle (a restart, an
+   * administrator) fails at BEGIN, before `op` ran: nothing was sent, so the
+   * transaction is tried again on another connection rather than failing a
+   * caller that came after the outage.
+   */
   async tx<T>(op: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       this.assertOpen();
+      let started = false;
       try {
-        return (await this.sql.begin((tx) => op(tx))) as T;
+        return (await this.sql.begin((tx) => ((started = true), op(tx)))) as T;
       } catch (err) {
-        if (attempt < TX_TRIES && isRetryable(err)) continue;
+        // Once only for a dropped connection: a database really down must answer 503 without a wait per try.
+        if (attempt < TX_TRIES && (isRetryable(err) || (attempt === 1 && !started && isUnavailable(err)))) continue;
         throw this.mapped(err);
       }
     }

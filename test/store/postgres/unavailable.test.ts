@@ -68,7 +68,14 @@ test("a connection lost in the middle of a call rejects it with StoreUnavailable
     const holder = await other.reserve();
     await holder`SELECT pg_advisory_lock(${LOCKS.namespace}, ${LOCKS.claim})`;
     const waiting = outcome(s.deliveries.claimDue({ now, limit: 1, leaseMs: 1000, owner: "n", capacity: capacity(), newAttemptId }));
-    await Bun.sleep(200);
+    // Until the claim is seen waiting for that lock (a fixed sleep raced it on a loaded machine).
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const [row] = (await holder`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = ${database.name} AND wait_event_type = 'Lock' AND wait_event = 'advisory'`) as { n: number }[];
+      if (row!.n > 0) break;
+      await Bun.sleep(20);
+    }
     // ... when its connection is cut (an administrator, a failover).
     const [self] = (await holder`SELECT pg_backend_pid() AS pid`) as { pid: number }[];
     await holder`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${database.name} AND pid <> ${self!.pid}`;
