@@ -8,6 +8,10 @@
  * in production; only max_connections is raised (4 nodes × pool_size + the
  * bench's own).
  *
+ * For a diagnosis only, BENCH_PG_SYNCHRONOUS_COMMIT=off starts it with
+ * synchronous_commit = off (commits no longer wait for their WAL flush),
+ * to see how much of a figure is the commit's fsync; never for a recorded run.
+ *
  * Stopped by stop() at the end of the run; a detached watchdog stops it too
  * if the bench dies any other way (a signal, a crash, kill -9).
  */
@@ -26,12 +30,14 @@ export interface BenchPostgres {
   /** postgres://… without a database name. */
   baseUrl: string;
   version: string;
+  synchronousCommit: "on" | "off";
   /** A new empty database; answers its URL. */
   freshDatabase(label: string): Promise<string>;
   stop(): Promise<void>;
 }
 
 export async function startBenchPostgres(log: (line: string) => void): Promise<BenchPostgres> {
+  const syncCommit = process.env.BENCH_PG_SYNCHRONOUS_COMMIT === "off" ? "off" : "on";
   const started = performance.now();
   const dir = tempDir("hookgate-bench-pg-");
   chmodSync(dir, 0o755); // as root the server runs as the postgres user, which must reach it
@@ -46,7 +52,7 @@ export async function startBenchPostgres(log: (line: string) => void): Promise<B
     persistent: true, // stop() and the watchdog remove the dir
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ["--no-instructions", "--encoding=UTF8", "--locale=C"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200", "-c", `synchronous_commit=${syncCommit}`],
     onLog: () => {},
     onError: (m) => log(`postgres: ${String(m).trimEnd()}`),
   });
@@ -56,12 +62,13 @@ export async function startBenchPostgres(log: (line: string) => void): Promise<B
   const baseUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   const admin = new SQL(`${baseUrl}/postgres`, { max: 2 });
   const [{ server_version: version }] = (await admin`SHOW server_version`) as [{ server_version: string }];
-  log(`PostgreSQL ${version} started in ${Math.round(performance.now() - started)} ms on port ${port} (fsync on, synchronous_commit on)`);
+  log(`PostgreSQL ${version} started in ${Math.round(performance.now() - started)} ms on port ${port} (fsync on, synchronous_commit ${syncCommit})`);
   let counter = 0;
   let stopped = false;
   return {
     baseUrl,
     version,
+    synchronousCommit: syncCommit,
     async freshDatabase(label) {
       counter += 1;
       const name = `bench_${label.replace(/\W/g, "_")}_${counter}`;

@@ -62,6 +62,7 @@ export interface PgSeededRun {
 
 export interface PgResults {
   postgresVersion: string;
+  synchronousCommit: "on" | "off";
   ingestCeiling: WrkResult;
   ingest: { connections: number; wrk: WrkResult; settleMs: number; delivered: number; duplicates: number; failedAttempts: number; cpuSecondsPer1000: number };
   drain: PgSeededRun;
@@ -294,7 +295,7 @@ export async function runPostgresBench(ctx: BenchContext, pg: BenchPostgres): Pr
     await runE2e(ctx, pg, PG_E2E_LOW_RATE, ctx.sizes.e2eSeconds),
   ];
   const wide = await runWide(ctx, pg);
-  return { postgresVersion: pg.version, ingestCeiling, ingest, drain, e2e, wide };
+  return { postgresVersion: pg.version, synchronousCommit: pg.synchronousCommit, ingestCeiling, ingest, drain, e2e, wide };
 }
 
 export function buildPostgresRows(r: PgResults): { rows: Row[]; notes: string[] } {
@@ -348,6 +349,6 @@ export function buildPostgresRows(r: PgResults): { rows: Row[]; notes: string[] 
         `over ${int(w.connections)} connections; ${w.duplicates} duplicates, ${w.failedAttempts} failed attempts; seeded in ${(w.seedMs / 1000).toFixed(1)} s`,
     );
   }
-  notes.push(`pg: PostgreSQL ${r.postgresVersion} on the same machine (fsync on, synchronous_commit on), pool_size ${PG_POOL_SIZE} per process; "ceiling" of wide & slow = processes × ${BENCH_CONCURRENCY} slots ÷ the receivers' delay`);
+  notes.push(`pg: PostgreSQL ${r.postgresVersion} on the same machine (fsync on, synchronous_commit ${r.synchronousCommit}${r.synchronousCommit === "off" ? ": a diagnosis, not hookgate's promise" : ""}), pool_size ${PG_POOL_SIZE} per process; "ceiling" of wide & slow = processes × ${BENCH_CONCURRENCY} slots ÷ the receivers' delay`);
   return { rows, notes };
 }
