@@ -19,7 +19,11 @@ export const BENCH_CONCURRENCY = 256;
  * require_https off and private networks allowed; max_in_flight_per_endpoint
  * equals concurrency so that a single-endpoint drain can use every slot.
  */
-export function benchConfig(o: { port: number; token: string; dataDir: string }): string {
+export function benchConfig(o: { port: number; token: string; dataDir: string; postgres?: PostgresStorage | undefined }): string {
+  const pg = o.postgres
+    ? `driver = "postgres"\nurl = "${o.postgres.url}"\npool_size = ${o.postgres.poolSize}\n`
+    : "";
+  const callbacks = o.postgres ? `\n[callbacks]\nsecret = "${o.postgres.callbacksSecret}"\n` : "";
   return `[server]
 listen = "127.0.0.1:${o.port}"
 admin_token = "${o.token}"
@@ -27,13 +31,21 @@ shutdown_timeout = "5s"
 
 [storage]
 data_dir = "${o.dataDir}"
-
+${pg}
 [delivery]
 require_https = false
 allow_private_networks = true
 concurrency = ${BENCH_CONCURRENCY}
 max_in_flight_per_endpoint = ${BENCH_CONCURRENCY}
-`;
+${callbacks}`;
+}
+
+/** The PostgreSQL storage of a --store postgres daemon (the data dir then holds only its lock and node id). */
+export interface PostgresStorage {
+  url: string;
+  poolSize: number;
+  /** Required with postgres: every node signs callbacks with the same one. */
+  callbacksSecret: string;
 }
 
 export interface BenchDaemon {
@@ -63,10 +75,10 @@ export function freePort(): number {
 }
 
 /** Starts hookgate on `dataDir` and waits for /readyz, polling every 2 ms. */
-export async function startBenchDaemon(o: { binary: string; dataDir: string; token: string; workDir: string; name: string }): Promise<BenchDaemon> {
+export async function startBenchDaemon(o: { binary: string; dataDir: string; token: string; workDir: string; name: string; postgres?: PostgresStorage | undefined }): Promise<BenchDaemon> {
   const port = freePort();
   const configFile = join(o.workDir, `${o.name}.toml`);
-  writeFileSync(configFile, benchConfig({ port, token: o.token, dataDir: o.dataDir }));
+  writeFileSync(configFile, benchConfig({ port, token: o.token, dataDir: o.dataDir, postgres: o.postgres }));
   const logFd = openSync(join(o.workDir, `${o.name}.log`), "a");
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("HOOKGATE_") && k !== "NOTIFY_SOCKET")) as Record<string, string>;
   const spawnedAt = nowMs();

@@ -60,9 +60,14 @@ export interface BenchOptions {
   rebuild: boolean;
   /** Keep the work dir (data dirs, daemon logs, configs) after the run. */
   keep: boolean;
+  /** sqlite: the runs above; postgres: the PostgreSQL runs of bench/postgres-runs.ts (--only does not apply). */
+  store: Store;
 }
 
-export const USAGE = `usage: bun run bench [--only ${PHASES.join(",")}] [--quick] [--binary PATH] [--rebuild] [--keep]`;
+export const STORES = ["sqlite", "postgres"] as const;
+export type Store = (typeof STORES)[number];
+
+export const USAGE = `usage: bun run bench [--only ${PHASES.join(",")}] [--quick] [--binary PATH] [--rebuild] [--keep] [--store sqlite|postgres]`;
 
 /** Parses argv (after the script name); throws with a readable message on a bad flag or phase name. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -74,6 +79,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       binary: { type: "string" },
       rebuild: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      store: { type: "string", default: "sqlite" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -84,5 +90,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     only.add(name as Phase);
   }
   if (values.binary && values.rebuild) throw new Error("--binary and --rebuild do not go together: --rebuild builds dist/hookgate");
-  return { only, quick: values.quick, sizes: values.quick ? QUICK : FULL, binary: values.binary ?? null, rebuild: values.rebuild, keep: values.keep };
+  const store = values.store as Store;
+  if (!(STORES as readonly string[]).includes(store)) throw new Error(`--store: unknown store "${values.store}"; expected sqlite or postgres`);
+  if (store === "postgres" && values.only !== undefined) throw new Error("--only applies to --store sqlite; --store postgres has its own fixed runs");
+  return { only, quick: values.quick, sizes: values.quick ? QUICK : FULL, binary: values.binary ?? null, rebuild: values.rebuild, keep: values.keep, store };
 }

@@ -9,6 +9,7 @@
  *   bun run bench --binary ./hookgate    # another executable (default dist/hookgate, built if missing)
  *   bun run bench --rebuild              # run `bun run build` first
  *   bun run bench --keep                 # keep the work dir: data dirs, configs, daemon logs
+ *   bun run bench --store postgres       # the PostgreSQL runs (bench/postgres-runs.ts), about 3 minutes
  *
  * Each hookgate runs as the real executable with the bench config (see
  * daemon.ts) on its own data dir; the receiver, the bare-server ceiling, the
@@ -21,6 +22,8 @@ import { join, resolve } from "node:path";
 import { cleanup, installCleanupHandlers, keepTempDirs, spawnTracked, tempDir } from "./children.ts";
 import { createContext, startReceiver } from "./context.ts";
 import { parseBenchArgs, type BenchOptions } from "./options.ts";
+import { startBenchPostgres } from "./pg-server.ts";
+import { buildPostgresRows, runPostgresBench } from "./postgres-runs.ts";
 import { runFetchCeiling } from "./phases/drain.ts";
 import { runE2e } from "./phases/e2e.ts";
 import { runFootprint } from "./phases/footprint.ts";
@@ -55,7 +58,7 @@ try {
 
 async function main(o: BenchOptions): Promise<void> {
   const only = o.only;
-  if (only.has("ingest") || only.has("batch") || only.has("backlog")) requireWrk();
+  if (o.store === "postgres" || only.has("ingest") || only.has("batch") || only.has("backlog")) requireWrk();
   const binary = await ensureBinary(o);
   const started = performance.now();
   if (o.keep) keepTempDirs();
@@ -66,6 +69,7 @@ async function main(o: BenchOptions): Promise<void> {
 
   const receiver = await startReceiver();
   const ctx = createContext({ binary, workDir, token, sizes: o.sizes, keep: o.keep, receiver });
+  if (o.store === "postgres") return mainPostgres(o, ctx, machine, started);
   const r: Results = {};
 
   if (only.has("footprint")) r.footprint = await runFootprint(ctx);
@@ -95,6 +99,30 @@ async function main(o: BenchOptions): Promise<void> {
   console.log(`- whole run ${seconds.toFixed(0)} s; load average at start ${machine.loadavg_at_start.join(" ")}, at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   console.log("");
   console.log(JSON.stringify({ bench: "hookgate", quick: o.quick, seconds, machine, sizes: o.sizes, rows, results: r }));
+}
+
+/** --store postgres: one PostgreSQL server for the run, stopped before the bench ends whatever happens. */
+async function mainPostgres(o: BenchOptions, ctx: ReturnType<typeof createContext>, machine: ReturnType<typeof machineInfo>, started: number): Promise<void> {
+  const pg = await startBenchPostgres(ctx.progress);
+  let results;
+  try {
+    results = await runPostgresBench(ctx, pg);
+  } finally {
+    // Each run has stopped its hookgate processes; a fast shutdown ends any connection still open.
+    await pg.stop();
+    ctx.progress("PostgreSQL stopped");
+  }
+  const { rows, notes } = buildPostgresRows(results);
+  const seconds = (performance.now() - started) / 1000;
+  console.log("");
+  console.log(`hookgate bench --store postgres${o.quick ? " (--quick: short runs, not comparable)" : ""}: ${machine.hookgate}, ${machine.nproc} × ${machine.cpu}, Bun ${machine.bun}, PostgreSQL ${results.postgresVersion}`);
+  console.log("");
+  console.log(renderTable(rows));
+  console.log("");
+  for (const note of notes) console.log(`- ${note}`);
+  console.log(`- whole run ${seconds.toFixed(0)} s; load average at start ${machine.loadavg_at_start.join(" ")}, at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log("");
+  console.log(JSON.stringify({ bench: "hookgate", store: "postgres", quick: o.quick, seconds, machine, sizes: o.sizes, rows, results }));
 }
 
 /** The executable under test: --binary, or dist/hookgate (built when missing or with --rebuild). */
